@@ -1,0 +1,55 @@
+# Two commands for a newcomer (see README.md):
+#   make book   set everything up, then build the HTML book into _build/html
+#   make test   set everything up, then run every test (what CI runs)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NB ?=
+
+.PHONY: setup book test lint unit notebooks build-check execute benchmark clean
+
+setup: $(STAMP)
+
+# The virtual environment is created once and reused; it is rebuilt when the
+# pinned requirements or the package metadata change.
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip==26.3
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+book: setup
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The book is in _build/html; open _build/html/index.html in a browser."
+
+lint: setup
+	$(BIN)/ruff check code tests chapters
+
+unit: setup
+	$(BIN)/python -m pytest tests
+
+# Strict nbval: every stored output of every chapter must reproduce.
+notebooks: setup
+	$(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=600 chapters
+
+# A clean build with warnings as errors.
+build-check: setup
+	rm -rf _build
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test: lint unit notebooks build-check
+
+# Re-execute notebooks (NB="chapters/01_normalizing_data.ipynb"; default all)
+# and store them in canonical form.
+execute: setup
+	$(BIN)/python code/scripts/notebooks.py execute $(NB)
+
+# Per-notebook execution time, kernel start included; writes nothing back.
+benchmark: setup
+	$(BIN)/python code/scripts/notebooks.py benchmark $(NB)
+
+clean:
+	rm -rf _build

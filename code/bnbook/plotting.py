@@ -1,0 +1,105 @@
+"""One consistent style for the book's figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+BOOK_STYLE = {
+    "figure.figsize": (6.4, 3.6),
+    "figure.dpi": 80,
+    "savefig.dpi": 80,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+}
+
+
+def figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 3.6):
+    """A figure and its axes in the book style (axes flattened to a list)."""
+    for name, value in (("ncols", ncols), ("nrows", nrows)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    with plt.rc_context(BOOK_STYLE):
+        fig, axes = plt.subplots(nrows, ncols, figsize=(width, height),
+                                 squeeze=False, layout="constrained")
+    return fig, list(axes.ravel())
+
+
+def plot_curves(histories: Mapping[str, pd.DataFrame], metric: str, ax=None):
+    """Learning curves of ``metric``, one line per labelled history table."""
+    if not histories:
+        raise ValueError("histories must map at least one label to a history table")
+    ax = ax if ax is not None else figure()[1][0]
+    for label, table in histories.items():
+        if metric not in table.columns:
+            raise ValueError(
+                f"metric {metric!r} is not in the history of {label!r}; "
+                f"it has {list(table.columns)}"
+            )
+        ax.plot(table.index, table[metric], label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.legend()
+    return ax
+
+
+def plot_seed_summary(summary: pd.DataFrame, x: str, label: str | None = None,
+                      ax=None, logx: bool = False):
+    """Mean with its confidence interval as error bars, one line per ``label`` group."""
+    needed = [x, "mean", "ci_low", "ci_high"] + ([label] if label else [])
+    missing = [column for column in needed if column not in summary.columns]
+    if missing:
+        raise ValueError(f"summary lacks columns {missing} (use stats.seed_summary)")
+    ax = ax if ax is not None else figure()[1][0]
+    groups = summary.groupby(label, sort=False) if label else [(None, summary)]
+    for name, frame in groups:
+        frame = frame.sort_values(x)
+        error = np.vstack([frame["mean"] - frame["ci_low"], frame["ci_high"] - frame["mean"]])
+        ax.errorbar(frame[x], frame["mean"], yerr=np.nan_to_num(error), marker="o",
+                    capsize=3, label=None if name is None else str(name))
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(x)
+    if label:
+        ax.legend(title=label)
+    return ax
+
+
+def plot_histograms(samples: Mapping[str, Sequence[float] | np.ndarray], bins: int = 50,
+                    ax=None, density: bool = True):
+    """Overlaid histograms of labelled samples."""
+    if not samples:
+        raise ValueError("samples must map at least one label to an array")
+    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+        raise ValueError(f"bins must be a positive int, got {bins!r}")
+    ax = ax if ax is not None else figure()[1][0]
+    for label, values in samples.items():
+        ax.hist(np.asarray(values, dtype=float).ravel(), bins=bins, alpha=0.5,
+                density=density, label=label)
+    ax.set_ylabel("density" if density else "count")
+    ax.legend()
+    return ax
+
+
+def plot_layer_summary(table: pd.DataFrame, value: str, hue: str | None = None, ax=None):
+    """A per-layer statistic as bars: one group per layer, one bar per ``hue`` value."""
+    needed = ["layer", value] + ([hue] if hue else [])
+    missing = [column for column in needed if column not in table.columns]
+    if missing:
+        raise ValueError(f"table lacks columns {missing}; has {list(table.columns)}")
+    ax = ax if ax is not None else figure()[1][0]
+    if hue:
+        table.pivot_table(index="layer", columns=hue, values=value, sort=False).plot.bar(ax=ax, rot=0)
+    else:
+        ax.bar(table["layer"].astype(str), table[value])
+    ax.set_ylabel(value)
+    return ax

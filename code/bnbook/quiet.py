@@ -1,0 +1,87 @@
+"""Keep framework start-up chatter out of notebook outputs.
+
+TensorFlow's C++ runtime writes log lines ("All log messages before
+absl::InitializeLog()...", cuda and cpu-feature notices) straight to file
+descriptor 2 at import and again at the first training step. A Jupyter kernel
+forwards that descriptor into the cell's outputs, and ``TF_CPP_MIN_LOG_LEVEL``
+does not stop the first of them. The filter below sits on descriptor 2 itself,
+drops only lines that match known, harmless framework notices, and passes every
+other byte on, so genuine errors still show.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import select
+import sys
+import threading
+
+# An absl/glog record after its severity letter: MMDD, time, thread id, file:line].
+_ABSL_HEADER = r"\d{4} \d\d:\d\d:\d+\.\d+\s+\d+\s+\S+:\d+\]"
+_ABSL_RECORD = rf"[IWEF]{_ABSL_HEADER}"
+
+NOISE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^WARNING: All log messages before absl::InitializeLog\(\) is called"),
+    # Informational and warning records from the C++ runtime.
+    re.compile(rf"^[IW]{_ABSL_HEADER}"),
+    # Error-level records that only say there is no GPU, or that the graph was
+    # written by a newer TensorFlow than the op registry knows.
+    re.compile(rf"^{_ABSL_RECORD} .*(cuInit|cuda drivers|CUDA error|cuDNN|cuFFT|cuBLAS)"),
+    re.compile(rf"^{_ABSL_RECORD} NodeDef mentions attribute use_unbounded_threadpool"),
+    # Second line of the cpu_feature_guard notice.
+    re.compile(r"^To enable the following instructions: .*rebuild TensorFlow"),
+)
+
+_installed = False
+
+
+def is_noise(line: str) -> bool:
+    """Whether a stderr line is a known, harmless framework notice."""
+    return any(pattern.search(line) for pattern in NOISE_PATTERNS)
+
+
+def in_notebook_kernel() -> bool:
+    """Whether this process is a Jupyter kernel (local, CI or Colab)."""
+    return "ipykernel" in sys.modules or "google.colab" in sys.modules
+
+
+def _forward(read_fd: int, write_fd: int) -> None:
+    pending = b""
+    while True:
+        ready, _, _ = select.select([read_fd], [], [], 0.1)
+        if ready:
+            chunk = os.read(read_fd, 65536)
+            if not chunk:
+                break
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            kept = [line for line in lines if not is_noise(line.decode(errors="replace"))]
+            if kept:
+                os.write(write_fd, b"\n".join(kept) + b"\n")
+        elif pending:  # a partial line that has waited: pass it on
+            if not is_noise(pending.decode(errors="replace")):
+                os.write(write_fd, pending)
+            pending = b""
+
+
+def quiet_python_loggers() -> None:
+    """Silence the Python-side loggers of TensorFlow and absl below ERROR."""
+    for name in ("tensorflow", "absl", "jax._src.xla_bridge"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def install_stderr_filter() -> None:
+    """Route file descriptor 2 through the noise filter (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    original = os.dup(2)
+    read_fd, write_fd = os.pipe()
+    os.dup2(write_fd, 2)
+    os.close(write_fd)
+    threading.Thread(target=_forward, args=(read_fd, original), daemon=True,
+                     name="bnbook-stderr-filter").start()
+    quiet_python_loggers()
+    _installed = True

@@ -1,0 +1,60 @@
+"""Statistics over seeds: mean, spread and a confidence interval."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats as scipy_stats
+
+
+def summarize(values: Sequence[float], confidence: float = 0.95) -> dict[str, float]:
+    """n, mean, sample std and a Student-t confidence interval of the mean."""
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}")
+    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    if array.size == 0:
+        raise ValueError("values must hold at least one number, got none")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"values must be finite, got {array.tolist()}")
+    mean = float(array.mean())
+    if array.size == 1:
+        return {"n": 1, "mean": mean, "std": float("nan"),
+                "ci_low": float("nan"), "ci_high": float("nan")}
+    std = float(array.std(ddof=1))
+    half = float(scipy_stats.t.ppf(0.5 + confidence / 2, array.size - 1)) * std / np.sqrt(array.size)
+    return {"n": int(array.size), "mean": mean, "std": std,
+            "ci_low": mean - half, "ci_high": mean + half}
+
+
+def seed_summary(
+    results: pd.DataFrame,
+    by: str | Sequence[str],
+    value: str,
+    confidence: float = 0.95,
+    decimals: int = 3,
+) -> pd.DataFrame:
+    """Summarize ``value`` over the runs (seeds) in each group of ``by``.
+
+    One row per group, in order of first appearance; the statistics are rounded
+    to ``decimals``, the group keys are left as they are.
+    """
+    if not isinstance(results, pd.DataFrame):
+        raise TypeError(f"results must be a pandas DataFrame, got {type(results).__name__}")
+    keys = [by] if isinstance(by, str) else list(by)
+    missing = [column for column in [*keys, value] if column not in results.columns]
+    if missing:
+        raise ValueError(
+            f"by/value name columns that results lacks: {missing}; "
+            f"columns are {list(results.columns)}"
+        )
+    rows = [
+        {**dict(zip(keys, group if isinstance(group, tuple) else (group,))),
+         **summarize(frame[value], confidence)}
+        for group, frame in results.groupby(keys, sort=False)
+    ]
+    summary = pd.DataFrame(rows)
+    numbers = ["mean", "std", "ci_low", "ci_high"]
+    summary[numbers] = summary[numbers].round(decimals)
+    return summary

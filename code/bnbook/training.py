@@ -1,0 +1,127 @@
+"""Quiet training: ``fit`` with no progress bars, history as a small table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _pair(name: str, x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim == 0 or len(x) != len(y):
+        raise ValueError(
+            f"{name} must hold as many targets as inputs, got {x.shape} and {y.shape}"
+        )
+    return x, y
+
+
+def _dataset(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | None):
+    """A cached tf.data pipeline: far less per-epoch overhead than arrays."""
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices((x, y)).cache()
+    if shuffle_seed is not None:
+        data = data.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
+    return data.batch(batch_size).prefetch(2)
+
+
+def _has_tensorflow() -> bool:
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def fit_quiet(
+    model,
+    x,
+    y,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    validation_data: tuple | None = None,
+    shuffle: bool = True,
+    seed: int = 0,
+    callbacks: list | None = None,
+) -> pd.DataFrame:
+    """Train a compiled Keras model silently; return its history table.
+
+    ``seed`` goes to ``keras.utils.set_random_seed`` first, so a run depends
+    only on the model's weights and ``seed``: shuffling (each epoch anew) and
+    any randomness in training follow from it. With TensorFlow installed
+    the arrays go through a cached ``tf.data`` pipeline (any backend can read
+    it); without it, through ``fit`` on the arrays.
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
+        raise ValueError("model must be compiled before fit_quiet (call model.compile)")
+    epochs = _positive_int("epochs", epochs)
+    batch_size = _positive_int("batch_size", batch_size)
+    x, y = _pair("x/y", x, y)
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError("validation_data must be a pair (x_val, y_val)")
+        validation_data = _pair("validation_data", *validation_data)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    keras.utils.set_random_seed(int(seed))
+    common = {"epochs": epochs, "verbose": 0, "callbacks": callbacks}
+    if _has_tensorflow():
+        train = _dataset(x, y, batch_size, seed if shuffle else None)
+        val = None if validation_data is None else _dataset(*validation_data, 1024, None)
+        history = model.fit(train, validation_data=val, shuffle=False, **common)
+    else:
+        history = model.fit(x, y, batch_size=batch_size, shuffle=shuffle,
+                            validation_data=validation_data, **common)
+    return history_table(history)
+
+
+def history_table(history, decimals: int = 4) -> pd.DataFrame:
+    """A Keras ``History`` (or its ``.history`` dict) as a table, one row an epoch."""
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, dict) or not logs:
+        raise TypeError(
+            "history must be a keras History or a non-empty dict of metric lists, "
+            f"got {type(history).__name__}"
+        )
+    table = pd.DataFrame({name: np.asarray(values, dtype=float) for name, values in logs.items()})
+    table.index = pd.RangeIndex(1, len(table) + 1, name="epoch")
+    return table.round(decimals)
+
+
+def restart(model, weights: list, learning_rate: float | None = None) -> None:
+    """Put a compiled model back to ``weights`` with a fresh optimizer state.
+
+    Re-using one compiled model for many runs saves re-tracing its training
+    step, which on a small model costs more than the training itself.
+    """
+    import keras
+
+    if not isinstance(model, keras.Model) or getattr(model, "optimizer", None) is None:
+        raise ValueError("model must be a compiled keras.Model")
+    if learning_rate is not None and (
+        isinstance(learning_rate, bool)
+        or not isinstance(learning_rate, (int, float))
+        or learning_rate <= 0
+    ):
+        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    try:
+        model.set_weights(weights)
+    except ValueError as exc:
+        raise ValueError(f"weights do not fit the model: {exc}") from exc
+    old_rate = float(model.optimizer.learning_rate)
+    for variable in model.optimizer.variables:
+        variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+    model.optimizer.learning_rate = old_rate if learning_rate is None else float(learning_rate)
+    for metric in model.metrics:
+        metric.reset_state()

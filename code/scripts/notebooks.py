@@ -1,0 +1,123 @@
+"""Execute the book's notebooks deterministically, or time them.
+
+    python code/scripts/notebooks.py execute [NOTEBOOK ...]    # run and store, canonical form
+    python code/scripts/notebooks.py benchmark [NOTEBOOK ...]  # run, time, store nothing
+
+With no notebook named, every chapter in ``_toc.yml`` order. Each notebook runs
+in a fresh ``python3`` kernel whose working directory is the notebook's folder,
+as under nbval.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[2]
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info", "colab")
+KEPT_CELL_METADATA = ("tags",)
+
+
+def toc_notebooks() -> list[Path]:
+    """The notebooks of ``_toc.yml``, in reading order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    return [ROOT / f"{name}.ipynb" for name in files if (ROOT / f"{name}.ipynb").exists()]
+
+
+def merged_streams(outputs: list) -> list:
+    """Join consecutive stream outputs of one name: how they were chunked is timing."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream"
+                and previous.get("name") == output.get("name")):
+            previous["text"] += output["text"]
+        else:
+            merged.append(output)
+    return merged
+
+
+def canonical(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Stable metadata, cell ids and execution counts, so diffs show real changes."""
+    nb.metadata = nbformat.NotebookNode(
+        {key: nb.metadata[key] for key in KEPT_NOTEBOOK_METADATA if key in nb.metadata}
+    )
+    nb.metadata["kernelspec"] = nbformat.NotebookNode(KERNELSPEC)
+    nb.metadata["language_info"] = nbformat.NotebookNode({"name": "python"})
+    count = 0
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"c{index:03d}"
+        cell.metadata = nbformat.NotebookNode(
+            {key: cell.metadata[key] for key in KEPT_CELL_METADATA if key in cell.metadata}
+        )
+        if cell.cell_type == "code":
+            count += 1
+            cell.execution_count = count
+            cell.outputs = merged_streams(cell.outputs)
+            for output in cell.outputs:
+                if "execution_count" in output:
+                    output["execution_count"] = count
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    return nb
+
+
+def execute(path: Path, timeout: int = 900) -> tuple[nbformat.NotebookNode, float]:
+    """Run ``path`` top to bottom in a fresh kernel; return it and the wall time."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    return nb, time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("execute", "benchmark"))
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    paths = [p.resolve() for p in args.notebooks] or toc_notebooks()
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(missing)}")
+    total = 0.0
+    print(f"{'notebook':<45} {'seconds':>8}")
+    for path in paths:
+        nb, seconds = execute(path)
+        total += seconds
+        if args.command == "execute":
+            nbformat.validate(canonical(nb))
+            nbformat.write(nb, path)
+        print(f"{str(path.relative_to(ROOT)):<45} {seconds:8.1f}", flush=True)
+    print(f"{'total':<45} {total:8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
