@@ -24,13 +24,18 @@ BOOK_STYLE = {
 
 
 def figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 3.6):
-    """A figure and its axes in the book style (axes flattened to a list)."""
+    """A figure and its axes in the book style (axes flattened to a list).
+
+    The style goes into matplotlib's global settings, so figures made later
+    with plain pyplot match. (``plt.rc_context`` would be tidier, but a figure
+    created inside it can be lost by Jupyter's inline backend.)
+    """
     for name, value in (("ncols", ncols), ("nrows", nrows)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
-    with plt.rc_context(BOOK_STYLE):
-        fig, axes = plt.subplots(nrows, ncols, figsize=(width, height),
-                                 squeeze=False, layout="constrained")
+    plt.rcParams.update(BOOK_STYLE)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height),
+                             squeeze=False, layout="constrained")
     return fig, list(axes.ravel())
 
 
@@ -98,7 +103,8 @@ def plot_layer_summary(table: pd.DataFrame, value: str, hue: str | None = None, 
         raise ValueError(f"table lacks columns {missing}; has {list(table.columns)}")
     ax = ax if ax is not None else figure()[1][0]
     if hue:
-        table.pivot_table(index="layer", columns=hue, values=value, sort=False).plot.bar(ax=ax, rot=0)
+        pivot = table.pivot_table(index="layer", columns=hue, values=value, sort=False)
+        pivot.plot.bar(ax=ax, rot=0)
     else:
         ax.bar(table["layer"].astype(str), table[value])
     ax.set_ylabel(value)

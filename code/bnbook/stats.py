@@ -23,7 +23,8 @@ def summarize(values: Sequence[float], confidence: float = 0.95) -> dict[str, fl
         return {"n": 1, "mean": mean, "std": float("nan"),
                 "ci_low": float("nan"), "ci_high": float("nan")}
     std = float(array.std(ddof=1))
-    half = float(scipy_stats.t.ppf(0.5 + confidence / 2, array.size - 1)) * std / np.sqrt(array.size)
+    quantile = float(scipy_stats.t.ppf(0.5 + confidence / 2, array.size - 1))
+    half = quantile * std / np.sqrt(array.size)
     return {"n": int(array.size), "mean": mean, "std": std,
             "ci_low": mean - half, "ci_high": mean + half}
 
@@ -50,7 +51,7 @@ def seed_summary(
             f"columns are {list(results.columns)}"
         )
     rows = [
-        {**dict(zip(keys, group if isinstance(group, tuple) else (group,))),
+        {**dict(zip(keys, group if isinstance(group, tuple) else (group,), strict=True)),
          **summarize(frame[value], confidence)}
         for group, frame in results.groupby(keys, sort=False)
     ]

@@ -22,11 +22,11 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[2]
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info", "colab")
-KEPT_CELL_METADATA = ("tags",)
+KEPT_CELL_METADATA = ("tags", "mystnb")
 
 
-def toc_notebooks() -> list[Path]:
-    """The notebooks of ``_toc.yml``, in reading order."""
+def toc_entries() -> list[str]:
+    """Every ``file`` entry of ``_toc.yml`` (root included), in reading order."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files: list[str] = []
 
@@ -41,7 +41,12 @@ def toc_notebooks() -> list[Path]:
                 walk(item)
 
     walk(toc)
-    return [ROOT / f"{name}.ipynb" for name in files if (ROOT / f"{name}.ipynb").exists()]
+    return [toc["root"], *files]
+
+
+def toc_notebooks() -> list[Path]:
+    """The notebooks of ``_toc.yml``, in reading order."""
+    return [ROOT / f"{name}.ipynb" for name in toc_entries() if (ROOT / f"{name}.ipynb").exists()]
 
 
 def merged_streams(outputs: list) -> list:

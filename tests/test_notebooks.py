@@ -1,0 +1,102 @@
+"""Hygiene of the stored chapter notebooks: what would make nbval lie or the book mislead.
+
+nbval does not compare a cell whose stored execution count is None, so an
+unexecuted notebook would pass it silently; these checks close such gaps.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+VOLATILE = re.compile(
+    r"0x[0-9a-fA-F]{6,}"                      # memory addresses
+    r"|(?<![\w.])/(?:root|tmp|work|home|usr|opt|private|Users)/"  # absolute paths
+    r"|\d+(?:\.\d+)?\s?(?:ms|s|us)/step"        # Keras progress timing
+    r"|ETA:|\d+/\d+ \[=+"                        # progress bars
+)
+
+
+def _load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "code" / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _output_text(output: dict) -> str:
+    text = output.get("text", "")
+    data = output.get("data", {})
+    return "".join(text) + "".join(
+        "".join(value) for key, value in data.items() if key.startswith("text/")
+    )
+
+
+def test_there_are_chapters():
+    assert CHAPTERS, "no notebooks in chapters/"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+class TestChapter:
+    def test_every_code_cell_executed_in_order(self, path):
+        nb = nbformat.read(path, as_version=4)
+        counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+        assert counts, "a chapter without code"
+        assert None not in counts, f"{counts.count(None)} code cell(s) never executed"
+        assert counts == list(range(1, len(counts) + 1)), f"execution counts {counts}"
+
+    def test_no_errors_no_stderr_no_volatile_text(self, path):
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            for output in cell.get("outputs", []):
+                where = f"cell {index}"
+                assert output.output_type != "error", f"{where}: stored error {output.get('ename')}"
+                assert not (output.output_type == "stream" and output.name == "stderr"), (
+                    f"{where}: stderr output {output.text[:200]!r}"
+                )
+                match = VOLATILE.search(_output_text(output))
+                assert match is None, f"{where}: volatile text {match.group(0)!r}"
+
+    def test_kernelspec_and_canonical_form(self, path):
+        nb = nbformat.read(path, as_version=4)
+        assert nb.metadata.kernelspec.name == "python3"
+        canonical = _load_script("notebooks").canonical(copy.deepcopy(nb))
+        assert canonical == nb, (
+            "not in canonical form: store it with `make execute NB=...`"
+        )
+
+    def test_no_trailing_semicolon(self, path):
+        # nbval runs cells with store_history=False, so IPython cannot see a
+        # trailing ';' and shows the value anyway: the stored and the re-run
+        # outputs would differ. End such cells with plt.show() or an assignment.
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and cell.source.rstrip().endswith(";"):
+                pytest.fail(f"cell {index} ends with ';', which nbval ignores")
+
+    def test_parameters_cell_comes_first(self, path):
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert "parameters" in code[0].metadata.get("tags", []), (
+            "the first code cell must be the tagged parameters cell"
+        )
+
+
+def test_toc_and_chapters_agree():
+    entries = _load_script("notebooks").toc_entries()
+    listed = {ROOT / f"{entry}.ipynb" for entry in entries}
+    unlisted = [p.name for p in CHAPTERS if p not in listed]
+    assert not unlisted, f"chapters missing from _toc.yml: {unlisted}"
+    missing = [
+        e for e in entries if not any((ROOT / f"{e}{s}").exists() for s in (".ipynb", ".md"))
+    ]
+    assert not missing, f"_toc.yml entries with no file: {missing}"
+    assert yaml.safe_load((ROOT / "_toc.yml").read_text())["format"] == "jb-book"
