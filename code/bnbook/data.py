@@ -98,7 +98,7 @@ def load_dataset(
         )
     _check_fraction("val_fraction", val_fraction)
     _check_fraction("test_fraction", test_fraction)
-    if val_fraction + test_fraction >= 1:
+    if name in BUNDLED and val_fraction + test_fraction >= 1:
         raise ValueError(
             "val_fraction + test_fraction must be below 1, got "
             f"{val_fraction} + {test_fraction}"

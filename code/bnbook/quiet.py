@@ -11,6 +11,7 @@ other byte on, so genuine errors still show.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
@@ -53,7 +54,9 @@ def _forward(read_fd: int, write_fd: int) -> None:
         ready, _, _ = select.select([read_fd], [], [], 0.1)
         if ready:
             chunk = os.read(read_fd, 65536)
-            if not chunk:
+            if not chunk:  # every writer closed: pass on what is left, then stop
+                if pending and not is_noise(pending.decode(errors="replace")):
+                    os.write(write_fd, pending)
                 break
             pending += chunk
             *lines, pending = pending.split(b"\n")
@@ -81,7 +84,17 @@ def install_stderr_filter() -> None:
     read_fd, write_fd = os.pipe()
     os.dup2(write_fd, 2)
     os.close(write_fd)
-    threading.Thread(target=_forward, args=(read_fd, original), daemon=True,
-                     name="bnbook-stderr-filter").start()
+    thread = threading.Thread(target=_forward, args=(read_fd, original), daemon=True,
+                              name="bnbook-stderr-filter")
+    thread.start()
+
+    def drain() -> None:
+        # At exit, put the original stderr back (closing the pipe's last writer)
+        # and let the filter pass on what it still holds: a final traceback.
+        sys.stderr.flush()
+        os.dup2(original, 2)
+        thread.join(timeout=2)
+
+    atexit.register(drain)
     quiet_python_loggers()
     _installed = True

@@ -43,6 +43,8 @@ def seed_summary(
     """
     if not isinstance(results, pd.DataFrame):
         raise TypeError(f"results must be a pandas DataFrame, got {type(results).__name__}")
+    if results.empty:
+        raise ValueError("results must hold at least one row, got an empty DataFrame")
     keys = [by] if isinstance(by, str) else list(by)
     missing = [column for column in [*keys, value] if column not in results.columns]
     if missing:
@@ -53,7 +55,7 @@ def seed_summary(
     rows = [
         {**dict(zip(keys, group if isinstance(group, tuple) else (group,), strict=True)),
          **summarize(frame[value], confidence)}
-        for group, frame in results.groupby(keys, sort=False)
+        for group, frame in results.groupby(keys, sort=False, dropna=False)
     ]
     summary = pd.DataFrame(rows)
     numbers = ["mean", "std", "ci_low", "ci_high"]

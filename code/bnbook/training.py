@@ -14,7 +14,7 @@ def _positive_int(name: str, value: object) -> int:
 
 def _pair(name: str, x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
     x, y = np.asarray(x), np.asarray(y)
-    if x.ndim == 0 or len(x) != len(y):
+    if x.ndim == 0 or y.ndim == 0 or len(x) != len(y):
         raise ValueError(
             f"{name} must hold as many targets as inputs, got {x.shape} and {y.shape}"
         )
@@ -29,6 +29,18 @@ def _dataset(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | 
     if shuffle_seed is not None:
         data = data.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
     return data.batch(batch_size).prefetch(2)
+
+
+def _reseed_random_layers(model, seed: int) -> None:
+    """Give each random layer (Dropout, noise) a state that follows from ``seed``.
+
+    ``keras.utils.set_random_seed`` does not reach layers that already exist:
+    their seed generators keep the state they were created with.
+    """
+    states = [v for v in model.variables if v.path.endswith("seed_generator_state")]
+    for index, state in enumerate(states):
+        value = np.array([(seed * 1009 + index) % 2**31, 0])
+        state.assign(value.astype(state.dtype))
 
 
 def _has_tensorflow() -> bool:
@@ -75,6 +87,7 @@ def fit_quiet(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     keras.utils.set_random_seed(int(seed))
+    _reseed_random_layers(model, int(seed))
     common = {"epochs": epochs, "verbose": 0, "callbacks": callbacks}
     if _has_tensorflow():
         train = _dataset(x, y, batch_size, seed if shuffle else None)
@@ -94,6 +107,9 @@ def history_table(history, decimals: int = 4) -> pd.DataFrame:
             "history must be a keras History or a non-empty dict of metric lists, "
             f"got {type(history).__name__}"
         )
+    lengths = {name: len(values) for name, values in logs.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"history must hold one value per epoch for every metric, got {lengths}")
     table = pd.DataFrame({name: np.asarray(values, dtype=float) for name, values in logs.items()})
     table.index = pd.RangeIndex(1, len(table) + 1, name="epoch")
     return table.round(decimals)
@@ -119,9 +135,16 @@ def restart(model, weights: list, learning_rate: float | None = None) -> None:
         model.set_weights(weights)
     except ValueError as exc:
         raise ValueError(f"weights do not fit the model: {exc}") from exc
-    old_rate = float(model.optimizer.learning_rate)
+    rate = [v for v in model.optimizer.variables if v.path.endswith("/learning_rate")]
+    if learning_rate is not None and not rate:
+        raise ValueError(
+            "learning_rate cannot be set: the model's optimizer follows a learning-rate "
+            "schedule; compile it with a new schedule instead"
+        )
     for variable in model.optimizer.variables:
-        variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
-    model.optimizer.learning_rate = old_rate if learning_rate is None else float(learning_rate)
+        if not any(variable is kept for kept in rate):
+            variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+    if learning_rate is not None:
+        rate[0].assign(float(learning_rate))
     for metric in model.metrics:
         metric.reset_state()

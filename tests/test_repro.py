@@ -1,0 +1,115 @@
+"""bnbook.repro: setup() and environment_report()."""
+
+from __future__ import annotations
+
+import platform
+import random
+
+import keras
+import numpy as np
+import pytest
+
+import bnbook
+from bnbook import repro
+from bnbook.repro import environment_report, setup
+
+
+def _expected_device() -> str:
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return f"GPU x{len(gpus)}" if gpus else "CPU"
+
+
+def _draws():
+    normal = np.asarray(keras.random.normal((5,)))
+    dense = keras.layers.Dense(3)
+    dense.build((None, 2))
+    kernel = np.asarray(dense.kernel).copy()
+    return normal, kernel, random.random(), np.random.rand(3)  # noqa: NPY002 legacy global
+
+
+def test_setup_returns_one_line_environment_report():
+    import tensorflow as tf
+
+    report = setup(0)
+    assert isinstance(report, str)
+    assert "\n" not in report
+    assert report.startswith(
+        f"seed 0 | Keras {keras.__version__} on tensorflow {tf.__version__} | ")
+    assert f"NumPy {np.__version__}" in report
+    python = ".".join(platform.python_version_tuple()[:2])
+    assert f"Python {python} |" in report
+    assert report.endswith(f"device {_expected_device()}")
+
+
+def test_setup_reports_cpu_here():
+    """This test machine has no GPU: the report must say so."""
+    if _expected_device() != "CPU":
+        pytest.skip("a GPU is visible")
+    assert "device CPU" in setup(0)
+
+
+def test_setup_report_names_the_seed():
+    assert setup(7).startswith("seed 7 | ")
+    assert setup(np.int64(12)).startswith("seed 12 | ")
+
+
+def test_environment_report_matches_setup():
+    assert environment_report(5) == setup(5)
+    assert environment_report(5).startswith("seed 5 | Keras ")
+
+
+def test_same_seed_gives_same_random_draws():
+    setup(3)
+    first = _draws()
+    setup(3)
+    second = _draws()
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_different_seed_gives_different_random_draws():
+    setup(3)
+    first = _draws()
+    setup(4)
+    other = _draws()
+    for a, b in zip(first, other, strict=True):
+        assert not np.array_equal(a, b)
+
+
+def test_setup_makes_tensorflow_ops_deterministic(monkeypatch):
+    import tensorflow as tf
+
+    calls = []
+    real = tf.config.experimental.enable_op_determinism
+    monkeypatch.setattr(tf.config.experimental, "enable_op_determinism",
+                        lambda: (calls.append(1), real())[1])
+    setup(0)
+    assert calls == [1]
+    from tensorflow.python.framework import config as tf_config  # no public getter
+
+    assert tf_config.is_op_determinism_enabled()
+
+
+def test_setup_installs_filter_only_in_a_kernel(monkeypatch):
+    calls = []
+    monkeypatch.setattr(repro, "install_stderr_filter", lambda: calls.append(1))
+    monkeypatch.setattr(repro, "in_notebook_kernel", lambda: False)
+    setup(0)
+    assert calls == []
+    monkeypatch.setattr(repro, "in_notebook_kernel", lambda: True)
+    setup(0)
+    assert calls == [1]
+
+
+def test_package_exports():
+    for name in bnbook.__all__:
+        assert callable(getattr(bnbook, name)), name
+    assert bnbook.__version__ == "0.1.0"
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, False, "0", None, np.float64(2.0)])
+def test_bad_seed_raises_value_error_naming_seed(seed):
+    with pytest.raises(ValueError, match=r"^seed must be a non-negative int"):
+        setup(seed)

@@ -1,0 +1,337 @@
+"""bnbook.training: fit_quiet() and history_table()."""
+
+from __future__ import annotations
+
+import types
+import warnings
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from bnbook.training import fit_quiet, history_table, restart
+
+
+def _weights(model):
+    return [np.asarray(w).copy() for w in model.get_weights()]
+
+
+def test_fit_quiet_returns_history_table(make_model, tiny_regression):
+    x, y = tiny_regression
+    model = make_model()
+    before = _weights(model)
+    table = fit_quiet(model, x, y, epochs=2, batch_size=8)
+    assert isinstance(table, pd.DataFrame)
+    assert list(table.index) == [1, 2]
+    assert table.index.name == "epoch"
+    assert list(table.columns) == ["loss"]
+    assert np.isfinite(table["loss"]).all() and (table["loss"] > 0).all()
+    # It trained: the weights moved, and the table is the model's own history.
+    assert any(not np.array_equal(a, b) for a, b in zip(before, _weights(model), strict=True))
+    assert table["loss"].tolist() == pytest.approx(
+        [round(v, 4) for v in model.history.history["loss"]])
+
+
+def test_fit_quiet_with_validation_data_and_metrics(make_model, tiny_regression):
+    x, y = tiny_regression
+    model = make_model(metrics=["mae"])
+    table = fit_quiet(model, x[:24], y[:24], epochs=3, batch_size=8,
+                      validation_data=(x[24:], y[24:]))
+    assert list(table.index) == [1, 2, 3]
+    assert set(table.columns) == {"loss", "mae", "val_loss", "val_mae"}
+    # val_loss is the loss on the validation rows after that epoch.
+    final = model.evaluate(x[24:], y[24:], verbose=0, return_dict=True)
+    assert table["val_loss"].iloc[-1] == pytest.approx(final["loss"], abs=1e-3)
+
+
+def test_fit_quiet_accepts_validation_list_and_python_lists(make_model, tiny_regression):
+    x, y = tiny_regression
+    table = fit_quiet(make_model(), x.tolist(), y.tolist(), epochs=1,
+                      validation_data=[x[:4], y[:4]])
+    assert list(table.columns) == ["loss", "val_loss"]
+
+
+def test_fit_quiet_prints_nothing(make_model, tiny_regression, capfd):
+    x, y = tiny_regression
+    fit_quiet(make_model(), x, y, epochs=2, batch_size=8, validation_data=(x, y))
+    out, _ = capfd.readouterr()
+    assert out == ""
+
+
+def test_fit_quiet_raises_no_warning(make_model, tiny_regression):
+    x, y = tiny_regression
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit_quiet(make_model(), x, y, epochs=1)
+
+
+def test_fit_quiet_passes_callbacks(make_model, tiny_regression):
+    x, y = tiny_regression
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((epoch, sorted(logs)))
+
+    fit_quiet(make_model(), x, y, epochs=2, callbacks=[Record()])
+    assert seen == [(0, ["loss"]), (1, ["loss"])]
+
+
+def _run(make_model, x, y, **kwargs):
+    model = make_model(seed=0)  # same initial weights every time
+    keras.utils.set_random_seed(0)
+    table = fit_quiet(model, x, y, epochs=2, batch_size=8, **kwargs)
+    return table, _weights(model)
+
+
+def test_fit_quiet_is_deterministic(make_model, tiny_regression):
+    x, y = tiny_regression
+    table_a, weights_a = _run(make_model, x, y)
+    table_b, weights_b = _run(make_model, x, y)
+    pd.testing.assert_frame_equal(table_a, table_b)
+    for a, b in zip(weights_a, weights_b, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_quiet_seeds_itself(make_model, tiny_regression):
+    """A run depends only on the initial weights and ``seed``, not on the
+    global random state left behind by whatever ran before (the tf.data
+    shuffle order mixes its op seed with TensorFlow's global seed)."""
+    x, y = tiny_regression
+    model_a, model_b = make_model(seed=0), make_model(seed=1)
+    model_b.set_weights(model_a.get_weights())
+    keras.utils.set_random_seed(123)
+    table_a = fit_quiet(model_a, x, y, epochs=2, batch_size=8, seed=5)
+    keras.utils.set_random_seed(999)
+    table_b = fit_quiet(model_b, x, y, epochs=2, batch_size=8, seed=5)
+    pd.testing.assert_frame_equal(table_a, table_b)
+    for a, b in zip(_weights(model_a), _weights(model_b), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_restart_and_seed_reproduce_a_run_with_dropout(tiny_regression):
+    x, y = tiny_regression
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+        keras.layers.Dropout(0.5), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    initial = model.get_weights()
+    first = fit_quiet(model, x, y, epochs=2, batch_size=8, seed=5)
+    restart(model, initial)
+    second = fit_quiet(model, x, y, epochs=2, batch_size=8, seed=5)
+    pd.testing.assert_frame_equal(first, second)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "0", None])
+def test_fit_quiet_bad_seed(make_model, tiny_regression, seed):
+    x, y = tiny_regression
+    with pytest.raises(ValueError, match=r"^seed must be a non-negative int"):
+        fit_quiet(make_model(), x, y, epochs=1, seed=seed)
+
+
+def test_fit_quiet_shuffles_from_seed(make_model, tiny_regression):
+    x, y = tiny_regression
+    _, seed0 = _run(make_model, x, y, seed=0)
+    _, seed1 = _run(make_model, x, y, seed=1)
+    assert any(not np.allclose(a, b) for a, b in zip(seed0, seed1, strict=True))
+    # Without shuffling the seed has nothing to act on.
+    _, fixed0 = _run(make_model, x, y, seed=0, shuffle=False)
+    _, fixed1 = _run(make_model, x, y, seed=1, shuffle=False)
+    for a, b in zip(fixed0, fixed1, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_fit_quiet_uncompiled_model(make_model, tiny_regression):
+    x, y = tiny_regression
+    with pytest.raises(ValueError, match=r"^model must be compiled"):
+        fit_quiet(make_model(compiled=False), x, y, epochs=1)
+
+
+@pytest.mark.parametrize("model", [None, "model", object(), keras.layers.Dense(1)])
+def test_fit_quiet_not_a_model(model, tiny_regression):
+    x, y = tiny_regression
+    with pytest.raises(TypeError, match=r"^model must be a keras.Model"):
+        fit_quiet(model, x, y, epochs=1)
+
+
+@pytest.mark.parametrize("epochs", [0, -1, 1.0, True, "2", None])
+def test_fit_quiet_bad_epochs(make_model, tiny_regression, epochs):
+    x, y = tiny_regression
+    with pytest.raises(ValueError, match=r"^epochs must be a positive int"):
+        fit_quiet(make_model(), x, y, epochs=epochs)
+
+
+@pytest.mark.parametrize("batch_size", [-1, 0, 8.0, False])
+def test_fit_quiet_bad_batch_size(make_model, tiny_regression, batch_size):
+    x, y = tiny_regression
+    with pytest.raises(ValueError, match=r"^batch_size must be a positive int"):
+        fit_quiet(make_model(), x, y, epochs=1, batch_size=batch_size)
+
+
+def test_fit_quiet_accepts_numpy_integers(make_model, tiny_regression):
+    x, y = tiny_regression
+    table = fit_quiet(make_model(), x, y, epochs=np.int64(2), batch_size=np.int32(16))
+    assert len(table) == 2
+
+
+def test_fit_quiet_mismatched_lengths(make_model, tiny_regression):
+    x, y = tiny_regression
+    expected = r"^x/y must hold as many targets as inputs.*\(32, 4\).*\(31,\)"
+    with pytest.raises(ValueError, match=expected):
+        fit_quiet(make_model(), x, y[:31], epochs=1)
+
+
+def test_fit_quiet_scalar_x(make_model):
+    with pytest.raises(ValueError, match=r"^x/y must hold as many targets"):
+        fit_quiet(make_model(), 1.0, [1.0], epochs=1)
+
+
+def test_fit_quiet_scalar_y(make_model, tiny_regression):
+    x, _ = tiny_regression
+    with pytest.raises(ValueError, match=r"^x/y must hold as many targets"):
+        fit_quiet(make_model(), x, 1.0, epochs=1)
+
+
+@pytest.mark.parametrize("validation_data", [
+    "xy", (np.zeros((4, 4)),), (np.zeros((4, 4)), np.zeros(4), np.zeros(4)), np.zeros((2, 4)),
+])
+def test_fit_quiet_validation_data_not_a_pair(make_model, tiny_regression, validation_data):
+    x, y = tiny_regression
+    with pytest.raises(ValueError, match=r"^validation_data must be a pair"):
+        fit_quiet(make_model(), x, y, epochs=1, validation_data=validation_data)
+
+
+def test_fit_quiet_validation_data_mismatched(make_model, tiny_regression):
+    x, y = tiny_regression
+    with pytest.raises(ValueError, match=r"^validation_data must hold as many targets"):
+        fit_quiet(make_model(), x, y, epochs=1, validation_data=(x[:8], y[:7]))
+
+
+def test_bad_arguments_do_not_train(make_model, tiny_regression):
+    """Validation happens before fit: a refused call leaves the weights alone."""
+    x, y = tiny_regression
+    model = make_model()
+    before = _weights(model)
+    with pytest.raises(ValueError):
+        fit_quiet(model, x, y, epochs=1, validation_data=(x[:8], y[:7]))
+    for a, b in zip(before, _weights(model), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+# -------------------------------------------------------------- history_table
+
+
+def test_history_table_from_dict():
+    table = history_table({"loss": [0.5, 0.25, 0.125], "val_loss": [0.6, 0.3, 0.2]})
+    assert list(table.index) == [1, 2, 3]
+    assert table.index.name == "epoch"
+    assert list(table.columns) == ["loss", "val_loss"]
+    assert table["loss"].tolist() == [0.5, 0.25, 0.125]
+    assert table.dtypes.eq(float).all()
+
+
+def test_history_table_rounds():
+    logs = {"loss": [0.123456789, 1 / 3]}
+    assert history_table(logs)["loss"].tolist() == [0.1235, 0.3333]
+    assert history_table(logs, decimals=2)["loss"].tolist() == [0.12, 0.33]
+
+
+def test_history_table_from_history_object():
+    history = keras.callbacks.History()
+    history.history = {"loss": [2.0, 1.0], "accuracy": [np.float32(0.5), np.float32(0.75)]}
+    table = history_table(history)
+    assert list(table.index) == [1, 2]
+    assert table["accuracy"].tolist() == [0.5, 0.75]
+    duck = types.SimpleNamespace(history={"loss": [3.0]})
+    assert history_table(duck)["loss"].tolist() == [3.0]
+
+
+@pytest.mark.parametrize("bad", [{}, [], None, [0.5, 0.25], "loss",
+                                 types.SimpleNamespace(history=[1.0])])
+def test_history_table_bad_input(bad):
+    with pytest.raises(TypeError, match=r"^history must be a keras History or a non-empty dict"):
+        history_table(bad)
+
+
+# -------------------------------------------------------------------- restart
+
+
+def _optimizer_state(model):
+    return {v.path.split("/", 1)[-1]: np.asarray(v) for v in model.optimizer.variables}
+
+
+def test_restart_reproduces_a_fresh_run(make_model, tiny_regression):
+    x, y = tiny_regression
+    model = make_model(metrics=["mae"])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    initial = model.get_weights()
+    first = fit_quiet(model, x, y, epochs=2, batch_size=8)
+    assert _optimizer_state(model)["iteration"] == 8
+    restart(model, initial)
+    for a, b in zip(initial, _weights(model), strict=True):
+        np.testing.assert_array_equal(a, b)
+    state = _optimizer_state(model)
+    assert state["iteration"] == 0
+    assert state["learning_rate"] == pytest.approx(0.01)
+    assert all(not value.any() for name, value in state.items()
+               if name not in ("iteration", "learning_rate")), "moments not reset"
+    second = fit_quiet(model, x, y, epochs=2, batch_size=8)
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_restart_with_new_learning_rate(make_model, tiny_regression):
+    x, y = tiny_regression
+    model = make_model()
+    initial = model.get_weights()
+    fit_quiet(model, x, y, epochs=1)
+    restart(model, initial, learning_rate=0.5)
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.5)
+    restart(model, initial)  # None keeps the current rate
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.5)
+    restart(model, initial, learning_rate=2)
+    assert float(model.optimizer.learning_rate) == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("model", [None, "model", keras.layers.Dense(1)])
+def test_restart_not_a_model(model):
+    with pytest.raises(ValueError, match=r"^model must be a compiled keras.Model"):
+        restart(model, [])
+
+
+def test_restart_uncompiled_model(make_model):
+    model = make_model(compiled=False)
+    with pytest.raises(ValueError, match=r"^model must be a compiled keras.Model"):
+        restart(model, model.get_weights())
+
+
+@pytest.mark.parametrize("learning_rate", [0, -0.1, True, "0.1", float("-inf")])
+def test_restart_bad_learning_rate(make_model, learning_rate):
+    model = make_model()
+    with pytest.raises(ValueError, match=r"^learning_rate must be a positive number"):
+        restart(model, model.get_weights(), learning_rate=learning_rate)
+
+
+def test_restart_weights_that_do_not_fit(make_model):
+    model = make_model()
+    before = _weights(model)
+    wrong_shapes = [np.zeros((5, 3)), *before[1:]]
+    with pytest.raises(ValueError, match=r"^weights do not fit the model"):
+        restart(model, wrong_shapes)
+    with pytest.raises(ValueError, match=r"^weights do not fit the model"):
+        restart(model, before[:2])
+
+
+def test_restart_with_learning_rate_schedule(make_model, tiny_regression):
+    x, y = tiny_regression
+    model = make_model()
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.01, 10, 0.5)
+    model.compile(optimizer=keras.optimizers.SGD(schedule), loss="mse")
+    initial = model.get_weights()
+    first = fit_quiet(model, x, y, epochs=1)
+    restart(model, initial)
+    pd.testing.assert_frame_equal(first, fit_quiet(model, x, y, epochs=1))
