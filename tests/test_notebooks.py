@@ -68,7 +68,7 @@ class TestChapter:
     def test_kernelspec_and_canonical_form(self, path):
         nb = nbformat.read(path, as_version=4)
         assert nb.metadata.kernelspec.name == "python3"
-        canonical = _load_script("notebooks").canonical(copy.deepcopy(nb))
+        canonical = _load_script("notebooks").canonical(copy.deepcopy(nb), path)
         assert canonical == nb, (
             "not in canonical form: store it with `make execute NB=...`"
         )
@@ -82,11 +82,12 @@ class TestChapter:
             if cell.cell_type == "code" and cell.source.rstrip().endswith(";"):
                 pytest.fail(f"cell {index} ends with ';', which nbval ignores")
 
-    def test_parameters_cell_comes_first(self, path):
+    def test_parameters_cell_follows_the_colab_cell(self, path):
         nb = nbformat.read(path, as_version=4)
         code = [c for c in nb.cells if c.cell_type == "code"]
-        assert "parameters" in code[0].metadata.get("tags", []), (
-            "the first code cell must be the tagged parameters cell"
+        assert "colab-setup" in code[0].metadata.get("tags", [])
+        assert "parameters" in code[1].metadata.get("tags", []), (
+            "the first code cell after the Colab cell must be the tagged parameters cell"
         )
 
 

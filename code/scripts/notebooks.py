@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -23,6 +24,45 @@ ROOT = Path(__file__).resolve().parents[2]
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info", "colab")
 KEPT_CELL_METADATA = ("tags", "mystnb")
+COLAB_TAG = "colab-setup"
+COLAB_INSTALL = """\
+# Runs only in Colab: installs the course package at the version this book was built with.
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "{spec}"],
+        check=True,
+    )"""
+
+
+def package_version() -> str:
+    """The course package's version, from pyproject.toml (the release sets it)."""
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
+def repository() -> tuple[str, str]:
+    """The repository URL and branch configured once, in _config.yml."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    return config["url"].rstrip("/"), config.get("branch", "main")
+
+
+def colab_cells(path: Path) -> list[nbformat.NotebookNode]:
+    """The link to open ``path`` in Colab, and the Colab-only install cell."""
+    url, branch = repository()
+    github = url.removeprefix("https://github.com/")
+    notebook = path.resolve().relative_to(ROOT).as_posix()
+    link = nbformat.v4.new_markdown_cell(
+        f"[Open this chapter in Colab](https://colab.research.google.com/github/"
+        f"{github}/blob/{branch}/{notebook}) (the first code cell installs the course "
+        "package there; it does nothing anywhere else)."
+    )
+    spec = f"bnbook @ git+{url}@v{package_version()}"
+    install = nbformat.v4.new_code_cell(COLAB_INSTALL.format(spec=spec))
+    link.metadata["tags"] = [COLAB_TAG]
+    install.metadata["tags"] = [COLAB_TAG, "hide-input"]  # folded away in the book
+    return [link, install]
 
 
 def toc_entries() -> list[str]:
@@ -63,13 +103,22 @@ def merged_streams(outputs: list) -> list:
     return merged
 
 
-def canonical(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Stable metadata, cell ids and execution counts, so diffs show real changes."""
+def canonical(nb: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
+    """Stable metadata, cell ids and execution counts, so diffs show real changes;
+    the Colab cells regenerated from the configured repository and version."""
     nb.metadata = nbformat.NotebookNode(
         {key: nb.metadata[key] for key in KEPT_NOTEBOOK_METADATA if key in nb.metadata}
     )
     nb.metadata["kernelspec"] = nbformat.NotebookNode(KERNELSPEC)
     nb.metadata["language_info"] = nbformat.NotebookNode({"name": "python"})
+    stored = [c for c in nb.cells if COLAB_TAG not in c.metadata.get("tags", [])]
+    fresh = colab_cells(path)
+    old = [c for c in nb.cells if COLAB_TAG in c.metadata.get("tags", [])]
+    if len(old) == 2 and old[1].source == fresh[1].source:
+        fresh[1].outputs, fresh[1].execution_count = old[1].outputs, old[1].execution_count
+    # After the title cell, so the page still opens with its title.
+    head = 1 if stored and stored[0].cell_type == "markdown" else 0
+    nb.cells = stored[:head] + fresh + stored[head:]
     count = 0
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"c{index:03d}"
@@ -89,7 +138,7 @@ def canonical(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def execute(path: Path, timeout: int = 900) -> tuple[nbformat.NotebookNode, float]:
     """Run ``path`` top to bottom in a fresh kernel; return it and the wall time."""
-    nb = nbformat.read(path, as_version=4)
+    nb = canonical(nbformat.read(path, as_version=4), path)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
@@ -117,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         nb, seconds = execute(path)
         total += seconds
         if args.command == "execute":
-            nbformat.validate(canonical(nb))
+            nbformat.validate(canonical(nb, path))
             nbformat.write(nb, path)
         print(f"{str(path.relative_to(ROOT)):<45} {seconds:8.1f}", flush=True)
     print(f"{'total':<45} {total:8.1f}")

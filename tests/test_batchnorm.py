@@ -1,0 +1,262 @@
+"""bnbook.batchnorm: parity with keras.layers.BatchNormalization, gradients, bad input.
+
+"Relative difference" is max|ours - keras| / max|keras| over the whole array.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from bnbook.batchnorm import BatchNorm, batchnorm_backward, batchnorm_forward
+
+TOLERANCE = 1e-5
+# (shape, axis): dense features, channels-last images, channels-first images.
+LAYOUTS = [((32, 6), -1), ((8, 5, 4, 3), -1), ((8, 3, 5, 4), 1), ((16, 4, 7), -2)]
+LAYOUT_IDS = ["dense", "nhwc", "nchw", "axis-2"]
+# Momentum 0.5 is left out on purpose: there the Keras and PyTorch update rules coincide.
+MOMENTA = [0.99, 0.9, 0.6, 0.0]
+
+
+def relative_difference(ours, reference) -> float:
+    ours = np.asarray(ours, dtype=np.float64)
+    reference = np.asarray(reference, dtype=np.float64)
+    return float(np.abs(ours - reference).max() / np.abs(reference).max())
+
+
+def _batch(rng, shape, scale=3.0, shift=2.0):
+    return (rng.normal(size=shape) * scale + shift).astype("float32")
+
+
+def _keras_layer(shape, axis, momentum=0.99, epsilon=1e-3, gamma=None, beta=None):
+    layer = keras.layers.BatchNormalization(axis=axis, momentum=momentum, epsilon=epsilon)
+    layer.build(shape)
+    if gamma is not None:
+        layer.gamma.assign(gamma)
+        layer.beta.assign(beta)
+    return layer
+
+
+def _numpy(tensor) -> np.ndarray:
+    # convert_to_numpy on a variable warns under NumPy 2 (TensorFlow backend); .numpy() does not.
+    if isinstance(tensor, keras.Variable):
+        return tensor.numpy()
+    return keras.ops.convert_to_numpy(tensor)
+
+
+@pytest.mark.parametrize(("shape", "axis"), LAYOUTS, ids=LAYOUT_IDS)
+@pytest.mark.parametrize("epsilon", [1e-3, 1e-5, 0.1])
+def test_forward_matches_keras_in_both_modes(shape, axis, epsilon):
+    rng = np.random.default_rng(0)
+    x = _batch(rng, shape)
+    channels = shape[axis]
+    gamma = rng.normal(size=channels).astype("float32")
+    beta = rng.normal(size=channels).astype("float32")
+    layer = _keras_layer(shape, axis, epsilon=epsilon, gamma=gamma, beta=beta)
+
+    y, _ = batchnorm_forward(x, gamma, beta, axis=axis, epsilon=epsilon)
+    assert y.dtype == np.float32 and y.shape == x.shape
+    assert relative_difference(y, _numpy(layer(x, training=True))) <= TOLERANCE
+
+    ours = BatchNorm(axis=axis, epsilon=epsilon)
+    ours(x[:2])  # build with Keras's initial values ...
+    ours.gamma, ours.beta = gamma.astype(np.float64), beta.astype(np.float64)
+    ours.moving_mean = rng.normal(size=channels)  # ... then give both the same state
+    ours.moving_variance = rng.uniform(0.5, 4.0, size=channels)
+    layer.moving_mean.assign(ours.moving_mean.astype("float32"))
+    layer.moving_variance.assign(ours.moving_variance.astype("float32"))
+    inference = _numpy(layer(x, training=False))
+    assert relative_difference(ours(x, training=False), inference) <= TOLERANCE
+
+
+@pytest.mark.parametrize(("shape", "axis"), LAYOUTS, ids=LAYOUT_IDS)
+@pytest.mark.parametrize("momentum", MOMENTA)
+def test_moving_statistics_match_keras_after_several_steps(shape, axis, momentum):
+    rng = np.random.default_rng(1)
+    layer = _keras_layer(shape, axis, momentum=momentum)
+    ours = BatchNorm(axis=axis, momentum=momentum)
+    for step in range(6):
+        x = _batch(rng, shape, scale=1.0 + step, shift=-1.0 + step)
+        y_keras = _numpy(layer(x, training=True))
+        assert relative_difference(ours(x, training=True), y_keras) <= TOLERANCE
+    assert relative_difference(ours.moving_mean, _numpy(layer.moving_mean)) <= TOLERANCE
+    assert relative_difference(ours.moving_variance, _numpy(layer.moving_variance)) <= TOLERANCE
+    x = _batch(rng, shape)
+    assert relative_difference(ours(x), _numpy(layer(x, training=False))) <= TOLERANCE
+
+
+@pytest.mark.parametrize(("shape", "axis"), LAYOUTS, ids=LAYOUT_IDS)
+@pytest.mark.parametrize("epsilon", [1e-3, 1e-5])
+def test_gradients_match_keras(shape, axis, epsilon):
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("gradients are taken with tf.GradientTape")
+    import tensorflow as tf
+
+    rng = np.random.default_rng(2)
+    x = _batch(rng, shape)
+    dy = rng.normal(size=shape).astype("float32")
+    channels = shape[axis]
+    gamma = rng.normal(size=channels).astype("float32")
+    beta = rng.normal(size=channels).astype("float32")
+    layer = _keras_layer(shape, axis, epsilon=epsilon, gamma=gamma, beta=beta)
+    x_tensor = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x_tensor)
+        loss = tf.reduce_sum(layer(x_tensor, training=True) * dy)
+    expected = tape.gradient(loss, [x_tensor, layer.gamma, layer.beta])
+
+    _, cache = batchnorm_forward(x, gamma, beta, axis=axis, epsilon=epsilon)
+    for name, ours, theirs in zip(("dx", "dgamma", "dbeta"), batchnorm_backward(dy, cache),
+                                  expected, strict=True):
+        assert ours.dtype == np.float32, name
+        assert relative_difference(ours, _numpy(theirs)) <= TOLERANCE, name
+
+
+def test_float64_matches_a_float64_keras_layer_closely():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(10, 4)) * 5 + 1
+    layer = keras.layers.BatchNormalization(dtype="float64", momentum=0.9)
+    ours = BatchNorm(momentum=0.9)
+    for _ in range(3):
+        y = ours(x, training=True)
+        assert y.dtype == np.float64
+        assert relative_difference(y, _numpy(layer(x, training=True))) <= 1e-12
+    assert relative_difference(ours.moving_variance, _numpy(layer.moving_variance)) <= 1e-12
+
+
+@pytest.mark.parametrize(("shape", "axis"), [((6, 3), -1), ((4, 3, 2, 2), 1)])
+def test_backward_matches_finite_differences(shape, axis):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=shape) * 2 + 1
+    channels = shape[axis]
+    gamma = rng.normal(size=channels)
+    beta = rng.normal(size=channels)
+    dy = rng.normal(size=shape)
+
+    def loss(x_, gamma_, beta_):
+        return float(np.sum(batchnorm_forward(x_, gamma_, beta_, axis=axis)[0] * dy))
+
+    def numerical(array, evaluate, step=1e-6):
+        grad = np.zeros_like(array)
+        for index in np.ndindex(array.shape):
+            plus, minus = array.copy(), array.copy()
+            plus[index] += step
+            minus[index] -= step
+            grad[index] = (evaluate(plus) - evaluate(minus)) / (2 * step)
+        return grad
+
+    _, cache = batchnorm_forward(x, gamma, beta, axis=axis)
+    dx, dgamma, dbeta = batchnorm_backward(dy, cache)
+    assert dx.dtype == np.float64
+    assert relative_difference(dx, numerical(x, lambda v: loss(v, gamma, beta))) < 1e-7
+    assert relative_difference(dgamma, numerical(gamma, lambda v: loss(x, v, beta))) < 1e-7
+    assert relative_difference(dbeta, numerical(beta, lambda v: loss(x, gamma, v))) < 1e-7
+
+
+def test_initial_state_and_defaults_follow_keras():
+    layer = keras.layers.BatchNormalization()
+    ours = BatchNorm()
+    assert (ours.axis, ours.momentum, ours.epsilon) == (layer.axis, layer.momentum, layer.epsilon)
+    assert ours.gamma is None and ours.moving_variance is None
+    x = np.arange(12, dtype="float32").reshape(4, 3)
+    y = ours(x)  # inference mode on the first call: the initial statistics
+    np.testing.assert_array_equal(ours.gamma, np.ones(3))
+    np.testing.assert_array_equal(ours.beta, np.zeros(3))
+    np.testing.assert_array_equal(ours.moving_mean, np.zeros(3))
+    np.testing.assert_array_equal(ours.moving_variance, np.ones(3))
+    assert relative_difference(y, _numpy(layer(x))) <= TOLERANCE
+
+
+def test_dtypes():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(5, 2))
+    ones, zeros = np.ones(2), np.zeros(2)
+    assert batchnorm_forward(x.astype("float16"), ones, zeros)[0].dtype == np.float32
+    assert batchnorm_forward(x.astype("float64"), ones, zeros)[0].dtype == np.float64
+    assert batchnorm_forward(np.arange(10).reshape(5, 2), ones, zeros)[0].dtype == np.float32
+
+
+def test_an_image_batch_of_one_still_has_many_values_per_channel():
+    x = np.random.default_rng(6).normal(size=(1, 4, 4, 2))
+    y, _ = batchnorm_forward(x, np.ones(2), np.zeros(2))
+    np.testing.assert_allclose(y.mean(axis=(0, 1, 2)), 0, atol=1e-12)
+
+
+def test_a_batch_of_one_works_in_inference_mode():
+    ours = BatchNorm()
+    assert ours(np.ones((1, 3))).shape == (1, 3)
+
+
+# ---- bad input: a clear error that names the argument --------------------------------------
+
+def test_axis_out_of_range():
+    x = np.ones((4, 3))
+    with pytest.raises(ValueError, match="axis 2 is out of range"):
+        batchnorm_forward(x, np.ones(3), np.zeros(3), axis=2)
+    with pytest.raises(ValueError, match="axis -3 is out of range"):
+        BatchNorm(axis=-3)(x, training=True)
+    with pytest.raises(TypeError, match="axis must be an int"):
+        BatchNorm(axis=1.0)
+
+
+@pytest.mark.parametrize("name", ["gamma", "beta"])
+def test_parameters_of_the_wrong_size(name):
+    params = {"gamma": np.ones(3), "beta": np.zeros(3)}
+    params[name] = np.ones(4)
+    with pytest.raises(ValueError, match=rf"{name} must have shape \(3,\)"):
+        batchnorm_forward(np.ones((4, 3)), params["gamma"], params["beta"])
+
+
+def test_a_batch_of_one_in_training_mode():
+    with pytest.raises(ValueError, match="variance of a single value is zero"):
+        batchnorm_forward(np.ones((1, 3)), np.ones(3), np.zeros(3))
+    with pytest.raises(ValueError, match="x has 1 value"):
+        BatchNorm()(np.ones((1, 3)), training=True)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_input(bad):
+    x = np.ones((4, 3))
+    x[1, 2] = bad
+    with pytest.raises(ValueError, match="x must be finite"):
+        batchnorm_forward(x, np.ones(3), np.zeros(3))
+    with pytest.raises(ValueError, match="x must be finite"):
+        BatchNorm()(x)
+    _, cache = batchnorm_forward(np.arange(12.0).reshape(4, 3), np.ones(3), np.zeros(3))
+    with pytest.raises(ValueError, match="dy must be finite"):
+        batchnorm_backward(x, cache)
+
+
+@pytest.mark.parametrize("momentum", [-0.1, 1.5, "0.9", None])
+def test_momentum_outside_unit_interval(momentum):
+    with pytest.raises(ValueError, match="momentum must be a number in"):
+        BatchNorm(momentum=momentum)
+
+
+@pytest.mark.parametrize("epsilon", [0, -1e-3, float("nan")])
+def test_epsilon_not_positive(epsilon):
+    with pytest.raises(ValueError, match="epsilon must be a finite number > 0"):
+        BatchNorm(epsilon=epsilon)
+    with pytest.raises(ValueError, match="epsilon must be a finite number > 0"):
+        batchnorm_forward(np.ones((4, 3)), np.ones(3), np.zeros(3), epsilon=epsilon)
+
+
+def test_backward_bad_arguments():
+    _, cache = batchnorm_forward(np.arange(12.0).reshape(4, 3), np.ones(3), np.zeros(3))
+    with pytest.raises(ValueError, match=r"dy must have the shape of x, \(4, 3\)"):
+        batchnorm_backward(np.ones((4, 2)), cache)
+    with pytest.raises(TypeError, match="cache must come from batchnorm_forward"):
+        batchnorm_backward(np.ones((4, 3)), {"x_hat": 1})
+
+
+def test_feature_count_may_not_change_after_the_first_call():
+    ours = BatchNorm()
+    ours(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="x has 5 features along axis -1"):
+        ours(np.ones((4, 5)))
+
+
+def test_non_numeric_input():
+    with pytest.raises(TypeError, match="x must hold real numbers"):
+        batchnorm_forward(np.array([["a", "b"], ["c", "d"]]), np.ones(2), np.zeros(2))
