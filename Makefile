@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NB ?=
 
-.PHONY: setup book test lint unit notebooks build-check execute benchmark clean
+.PHONY: setup browser-deps book test lint unit notebooks build-check browser execute benchmark clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,13 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
+# Debian's Chromium for the browser tests (Playwright drives it; no browser
+# download, which fails offline).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser-deps:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium)
+
 book: setup
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is in _build/html; open _build/html/index.html in a browser."
@@ -29,7 +36,7 @@ lint: setup
 	$(BIN)/ruff check code tests chapters
 
 unit: setup
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 # Strict nbval: every stored output of every chapter must reproduce.
 notebooks: setup
@@ -40,7 +47,12 @@ build-check: setup
 	rm -rf _build
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-test: lint unit notebooks build-check
+# The built HTML in a real browser: errors, math, figures, accessibility,
+# links, navigation, search; screenshots land in _build/screenshots.
+browser: setup browser-deps
+	$(BIN)/python -m pytest tests/browser
+
+test: lint unit notebooks build-check browser
 
 # Re-execute notebooks (NB="chapters/01_normalizing_data.ipynb"; default all)
 # and store them in canonical form.
