@@ -153,3 +153,13 @@ def test_search_finds_the_chapters(browser, site):
     assert any("01_normalizing_data" in href for href in results), results
     assert problems == []
     page.close()
+
+
+def test_header_and_footer_are_the_books_own(loaded):
+    name, page, _ = loaded
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["title"] in page.title(), f"{name}: title {page.title()!r}"
+    assert config["title"] in page.inner_text(".navbar-brand, .bd-sidebar-primary")
+    footer = page.inner_text("footer")
+    assert config["author"] in footer and config["copyright"] in footer
+    assert "CC BY 4.0" in footer
