@@ -160,6 +160,6 @@ def test_header_and_footer_are_the_books_own(loaded):
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     assert config["title"] in page.title(), f"{name}: title {page.title()!r}"
     assert config["title"] in page.inner_text(".navbar-brand, .bd-sidebar-primary")
-    footer = page.inner_text("footer")
+    footer = page.inner_text("footer.bd-footer-content")
     assert config["author"] in footer and config["copyright"] in footer
     assert "CC BY 4.0" in footer
