@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from bnbook.batchnorm import BatchNorm, batchnorm_backward, batchnorm_forward
+from bnbook.batchnorm import BatchNorm, batch_moments, batchnorm_backward, batchnorm_forward
 
 TOLERANCE = 1e-5
 # (shape, axis): dense features, channels-last images, channels-first images.
@@ -168,6 +168,18 @@ def test_initial_state_and_defaults_follow_keras():
     assert relative_difference(y, _numpy(layer(x))) <= TOLERANCE
 
 
+@pytest.mark.parametrize(("shape", "axis"), LAYOUTS, ids=LAYOUT_IDS)
+def test_batch_moments_are_the_per_feature_mean_and_biased_variance(shape, axis):
+    x = _batch(np.random.default_rng(7), shape)
+    mean, variance = batch_moments(x, axis=axis)
+    moved = np.moveaxis(x.astype(np.float64), axis, -1).reshape(-1, shape[axis])
+    np.testing.assert_allclose(mean, moved.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(variance, moved.var(axis=0), rtol=1e-12)
+    _, cache = batchnorm_forward(x, np.ones(shape[axis]), np.zeros(shape[axis]), axis=axis)
+    np.testing.assert_allclose(cache.mean, mean, rtol=1e-12)
+    np.testing.assert_allclose(cache.variance, variance, rtol=1e-12)
+
+
 def test_dtypes():
     rng = np.random.default_rng(5)
     x = rng.normal(size=(5, 2))
@@ -198,6 +210,8 @@ def test_axis_out_of_range():
         BatchNorm(axis=-3)(x, training=True)
     with pytest.raises(TypeError, match="axis must be an int"):
         BatchNorm(axis=1.0)
+    with pytest.raises(ValueError, match="axis 3 is out of range"):
+        batch_moments(x, axis=3)
 
 
 @pytest.mark.parametrize("name", ["gamma", "beta"])
@@ -211,7 +225,7 @@ def test_parameters_of_the_wrong_size(name):
 def test_a_batch_of_one_in_training_mode():
     with pytest.raises(ValueError, match="variance of a single value is zero"):
         batchnorm_forward(np.ones((1, 3)), np.ones(3), np.zeros(3))
-    with pytest.raises(ValueError, match="x has 1 value"):
+    with pytest.raises(ValueError, match=r"x has 1 value\(s\) per feature \(axis=-1"):
         BatchNorm()(np.ones((1, 3)), training=True)
 
 
@@ -223,6 +237,8 @@ def test_non_finite_input(bad):
         batchnorm_forward(x, np.ones(3), np.zeros(3))
     with pytest.raises(ValueError, match="x must be finite"):
         BatchNorm()(x)
+    with pytest.raises(ValueError, match="gamma must be finite"):
+        batchnorm_forward(np.ones((4, 3)), x[1], np.zeros(3))
     _, cache = batchnorm_forward(np.arange(12.0).reshape(4, 3), np.ones(3), np.zeros(3))
     with pytest.raises(ValueError, match="dy must be finite"):
         batchnorm_backward(x, cache)

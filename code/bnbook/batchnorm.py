@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BatchNorm", "BatchNormCache", "batchnorm_backward", "batchnorm_forward"]
+__all__ = [
+    "BatchNorm", "BatchNormCache", "batch_moments", "batchnorm_backward", "batchnorm_forward",
+]
 
 
 @dataclass(frozen=True)
@@ -110,16 +112,17 @@ def batchnorm_forward(
 ) -> tuple[np.ndarray, BatchNormCache]:
     """Training-mode batch normalization of ``x``; returns ``(y, cache)``."""
     array = _as_input("x", x)
+    given_axis = axis
     axis = _check_axis(axis, array.ndim)
     epsilon = _check_epsilon(epsilon)
     channels = array.shape[axis]
-    gamma = _check_param("gamma", gamma, channels, axis)
-    beta = _check_param("beta", beta, channels, axis)
+    gamma = _check_param("gamma", gamma, channels, given_axis)
+    beta = _check_param("beta", beta, channels, given_axis)
     reduce_axes = tuple(a for a in range(array.ndim) if a != axis)
     count = array.size // channels if channels else 0
     if count < 2:
         raise ValueError(
-            f"x has {count} value(s) per feature along axis {axis} (shape {array.shape}): "
+            f"x has {count} value(s) per feature (axis={given_axis}, shape {array.shape}): "
             "training mode needs at least 2, since the batch variance of a single value is "
             "zero and every output would equal beta; use a batch of more than one sample "
             "or inference mode"
@@ -161,7 +164,7 @@ def batchnorm_backward(
 
 
 class BatchNorm:
-    """A batch-normalization layer with Keras's defaults, state and update rule."""
+    """A batch-normalization layer with Keras's defaults and update rule; float64 state."""
 
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3) -> None:
         """Store the settings; the weights are created on the first call."""
@@ -186,7 +189,7 @@ class BatchNorm:
         self.moving_variance = np.ones(channels)
 
     def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """Normalize ``x`` with batch statistics (training) or moving ones (inference)."""
+        """Normalize ``x``: batch statistics (training; updates the moving ones) or moving ones."""
         array = _as_input("x", x)
         axis = _check_axis(self.axis, array.ndim)
         channels = array.shape[axis]
@@ -198,7 +201,7 @@ class BatchNorm:
                 f"for {self.gamma.shape[0]}"
             )
         if training:
-            y, cache = batchnorm_forward(array, self.gamma, self.beta, axis, self.epsilon)
+            y, cache = batchnorm_forward(array, self.gamma, self.beta, self.axis, self.epsilon)
             momentum = self.momentum
             self.moving_mean = self.moving_mean * momentum + cache.mean * (1.0 - momentum)
             self.moving_variance = (self.moving_variance * momentum
