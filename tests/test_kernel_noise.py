@@ -80,7 +80,7 @@ def executed(tmp_path_factory):
         nbformat.validate(nb)
 
     async def run_all():
-        clients = [NotebookClient(nb, kernel_name="python3", timeout=120,
+        clients = [NotebookClient(nb, kernel_name="python3", timeout=300, startup_timeout=180,
                                   resources={"metadata": {"path": str(workdir)}})
                    for nb in notebooks.values()]
         await asyncio.gather(*(client.async_execute() for client in clients))
