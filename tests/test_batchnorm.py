@@ -9,6 +9,8 @@ import keras
 import numpy as np
 import pytest
 
+from bnbook.autodiff import value_and_grad
+
 from bnbook.batchnorm import BatchNorm, batch_moments, batchnorm_backward, batchnorm_forward
 
 TOLERANCE = 1e-5
@@ -89,10 +91,6 @@ def test_moving_statistics_match_keras_after_several_steps(shape, axis, momentum
 @pytest.mark.parametrize(("shape", "axis"), LAYOUTS, ids=LAYOUT_IDS)
 @pytest.mark.parametrize("epsilon", [1e-3, 1e-5])
 def test_gradients_match_keras(shape, axis, epsilon):
-    if keras.backend.backend() != "tensorflow":
-        pytest.skip("gradients are taken with tf.GradientTape")
-    import tensorflow as tf
-
     rng = np.random.default_rng(2)
     x = _batch(rng, shape)
     dy = rng.normal(size=shape).astype("float32")
@@ -100,11 +98,13 @@ def test_gradients_match_keras(shape, axis, epsilon):
     gamma = rng.normal(size=channels).astype("float32")
     beta = rng.normal(size=channels).astype("float32")
     layer = _keras_layer(shape, axis, epsilon=epsilon, gamma=gamma, beta=beta)
-    x_tensor = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x_tensor)
-        loss = tf.reduce_sum(layer(x_tensor, training=True) * dy)
-    expected = tape.gradient(loss, [x_tensor, layer.gamma, layer.beta])
+    moving = [v.value for v in layer.non_trainable_variables]
+
+    def loss(params):
+        y, _ = layer.stateless_call(params[1:], moving, params[0], training=True)
+        return keras.ops.sum(keras.ops.multiply(y, dy))
+
+    _, expected = value_and_grad(loss, compile=False)([x, layer.gamma.value, layer.beta.value])
 
     _, cache = batchnorm_forward(x, gamma, beta, axis=axis, epsilon=epsilon)
     for name, ours, theirs in zip(("dx", "dgamma", "dbeta"), batchnorm_backward(dy, cache),
@@ -114,6 +114,9 @@ def test_gradients_match_keras(shape, axis, epsilon):
 
 
 def test_float64_matches_a_float64_keras_layer_closely():
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("measured: on JAX (without jax_enable_x64) and on PyTorch the layer "
+                    "agrees only to float32 precision, about 1e-7")
     rng = np.random.default_rng(3)
     x = rng.normal(size=(10, 4)) * 5 + 1
     layer = keras.layers.BatchNormalization(dtype="float64", momentum=0.9)

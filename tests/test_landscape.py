@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bnbook import landscape
 from bnbook.landscape import (
     gradient_path,
     internal_covariate_shift,
@@ -178,12 +177,6 @@ def test_a_tiny_learning_rate_gives_a_tiny_shift():
 
 
 # ------------------------------------------------------------ bad arguments
-
-
-def test_needs_tensorflow(monkeypatch):
-    monkeypatch.setattr(landscape.keras.backend, "backend", lambda: "jax")
-    with pytest.raises(NotImplementedError, match=r"TensorFlow backend.*jax backend"):
-        gradient_path(linear_model(), X, Y, MSE, [0.1])
 
 
 @pytest.mark.parametrize("model", [None, "model", keras.layers.Dense(2)])

@@ -8,8 +8,8 @@ output (a neuron of a Dense layer, a channel of a channels-last Conv2D).
 - :func:`layer_outputs`: what chosen layers output for some inputs.
 - :func:`activation_table`: mean, standard deviation and percentiles per layer.
 - :func:`layer_gradients`, :func:`weight_gradients`, :func:`gradient_norms`:
-  gradients of a loss with respect to layer outputs and to weights
-  (TensorFlow backend only: they use ``tf.GradientTape``).
+  gradients of a loss with respect to layer outputs and to weights, on any
+  backend (``bnbook.autodiff``).
 - :class:`StepRecorder`, :class:`PercentileRecorder`: callbacks that measure
   the model every few optimizer steps during ``fit``.
 
@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 import keras
 import numpy as np
 import pandas as pd
+
+from bnbook.autodiff import to_numpy, value_and_grad
 
 __all__ = [
     "PercentileRecorder",
@@ -200,28 +202,54 @@ def activation_table(
 # --------------------------------------------------------------- gradients
 
 
-def _tf_gradients(model, x, y, loss_fn, names, training):
-    """TensorFlow-specific: d loss / d (layer outputs) and d loss / d (weights)."""
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
-        raise NotImplementedError(
-            "gradients need the TensorFlow backend (they use tf.GradientTape); "
-            f"this is the {backend} backend"
-        )
-    import tensorflow as tf
+class _Nudge(keras.layers.Layer):
+    """Adds a trainable tensor of zeros: its gradient is the gradient of the input."""
 
-    probe = _probe(model, names, with_output=True)
-    trainable = [tf.identity(v.value) for v in probe.trainable_variables]
+    def __init__(self, shape: tuple, **kwargs):
+        super().__init__(**kwargs)
+        self.delta = self.add_weight(shape=shape, initializer="zeros", name="delta")
+
+    def call(self, inputs):
+        return inputs + self.delta
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+def _gradients(model, x, y, loss_fn, names, training):
+    """d loss / d (outputs of ``names``) and d loss / d (trainable weights), any backend.
+
+    Gradients with respect to a layer's output are gradients with respect to a
+    zero tensor added to it: the model is rebuilt, sharing its layers, with a
+    :class:`_Nudge` after each named layer (the batch size is fixed by ``x``).
+    """
+    x = keras.ops.convert_to_tensor(x)
+    batch = int(x.shape[0])
+    nudges: dict[str, _Nudge] = {}
+
+    def call_function(layer, *args, **kwargs):
+        output = layer(*args, **kwargs)
+        if layer.name in names:
+            nudges[layer.name] = _Nudge((batch, *output.shape[1:]), name=f"nudge_{layer.name}")
+            output = nudges[layer.name](output)
+        return output
+
+    probe = keras.models.clone_model(_probe(model, [], with_output=True),
+                                     clone_function=lambda layer: layer,
+                                     call_function=call_function)
     non_trainable = [v.value for v in probe.non_trainable_variables]
-    with tf.GradientTape() as tape:
-        tape.watch(trainable)
-        outputs, _ = probe.stateless_call(trainable, non_trainable, x, training=training)
-        outputs = _as_list(outputs)
-        loss = keras.ops.mean(loss_fn(y, outputs[-1]))
-    layer_grads, weight_grads = tape.gradient(
-        loss, (outputs[:-1], trainable), unconnected_gradients=tf.UnconnectedGradients.ZERO
-    )
-    return probe, layer_grads, weight_grads
+
+    def loss_of(params, x, y):
+        outputs, _ = probe.stateless_call(params, non_trainable, x, training=training)
+        return keras.ops.mean(loss_fn(y, _as_list(outputs)[-1]))
+
+    gradient = value_and_grad(loss_of, compile=False)
+    _, grads = gradient([v.value for v in probe.trainable_variables], x,
+                        keras.ops.convert_to_tensor(y))
+    by_variable = {id(v): g for v, g in zip(probe.trainable_variables, grads, strict=True)}
+    layer_grads = [by_variable[id(nudges[name].delta)] for name in names]
+    weight_grads = [by_variable[id(v)] for v in model.trainable_variables]
+    return layer_grads, weight_grads
 
 
 def layer_gradients(
@@ -237,14 +265,13 @@ def layer_gradients(
 
     ``loss_fn(y, model(x))`` is averaged to a scalar. By default the forward
     pass runs in training mode, as in ``fit``, without changing any state.
-    TensorFlow backend only.
     """
     model = _check_model(model)
     names = _check_names(model, layer_names)
     loss_fn = _check_loss(loss_fn)
     training = _check_bool("training", training)
-    _, grads, _ = _tf_gradients(model, x, y, loss_fn, names, training)
-    return {name: keras.ops.convert_to_numpy(g) for name, g in zip(names, grads, strict=True)}
+    grads, _ = _gradients(model, x, y, loss_fn, names, training)
+    return dict(zip(names, to_numpy(grads), strict=True))
 
 
 def weight_gradients(
@@ -258,14 +285,12 @@ def weight_gradients(
     """Gradient of the mean loss with respect to every trainable weight, by weight path.
 
     The paths are those of ``model.trainable_variables`` (e.g. ``"dense/kernel"``).
-    TensorFlow backend only.
     """
     model = _check_model(model)
     loss_fn = _check_loss(loss_fn)
     training = _check_bool("training", training)
-    probe, _, grads = _tf_gradients(model, x, y, loss_fn, [], training)
-    return {v.path: keras.ops.convert_to_numpy(g)
-            for v, g in zip(probe.trainable_variables, grads, strict=True)}
+    _, grads = _gradients(model, x, y, loss_fn, [], training)
+    return {v.path: g for v, g in zip(model.trainable_variables, to_numpy(grads), strict=True)}
 
 
 def gradient_norms(
@@ -281,8 +306,7 @@ def gradient_norms(
     Columns: ``layer``, ``weight`` (e.g. ``kernel``, ``bias``, ``gamma``),
     ``shape``, ``grad_norm`` (Euclidean norm of the gradient), ``weight_norm``
     and ``ratio`` = grad_norm / weight_norm, the relative size of a plain SGD
-    step per unit learning rate (NaN for an all-zero weight). TensorFlow
-    backend only.
+    step per unit learning rate (NaN for an all-zero weight).
     """
     grads = weight_gradients(model, x, y, loss_fn, training=training)
     rows = []

@@ -24,7 +24,7 @@ Every forward pass runs through ``stateless_call``: the model's weights and its
 non-trainable state (moving statistics of ``BatchNormalization``, random seed
 states) never change, and every pass of one probe sees the same state, so a
 random layer draws the same noise in each of them. By default the passes run
-in training mode, as ``fit`` does. TensorFlow backend only (``tf.GradientTape``).
+in training mode, as ``fit`` does. Any backend (``bnbook.autodiff``).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from bnbook.autodiff import to_numpy, value_and_grad
 from bnbook.inspect_layers import _check_bool, _check_loss, _check_model
 
 __all__ = [
@@ -118,48 +119,32 @@ _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _compiled_gradient(model: keras.Model, loss_fn: Callable, training: bool):
-    import tensorflow as tf
-
     functions = _COMPILED.setdefault(model, {})
     key = (id(loss_fn), training)
     if key not in functions or functions[key][0] is not loss_fn:
         model_ref = weakref.ref(model)
 
-        @tf.function(reduce_retracing=True)
-        def loss_and_grads(weights, non_trainable, x, y):
-            with tf.GradientTape() as tape:
-                tape.watch(weights)
-                output, _ = model_ref().stateless_call(weights, non_trainable, x,
-                                                       training=training)
-                loss = keras.ops.mean(loss_fn(y, output))
-            grads = tape.gradient(loss, weights,
-                                  unconnected_gradients=tf.UnconnectedGradients.ZERO)
-            return loss, grads
+        def loss_of(weights, non_trainable, x, y):
+            output, _ = model_ref().stateless_call(weights, non_trainable, x, training=training)
+            return keras.ops.mean(loss_fn(y, output))
 
-        functions[key] = (loss_fn, loss_and_grads)
+        functions[key] = (loss_fn, value_and_grad(loss_of))
     return functions[key][1]
 
 
 def _gradient_fn(model: keras.Model, x, y, loss_fn: Callable, training: bool):
-    """A function weights -> (loss, gradients) on one batch (TensorFlow-specific)."""
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
-        raise NotImplementedError(
-            "the landscape probes need the TensorFlow backend (they use tf.GradientTape); "
-            f"this is the {backend} backend"
-        )
-    import tensorflow as tf
-
-    x_tensor = tf.convert_to_tensor(x)
-    y_tensor = tf.convert_to_tensor(y)
-    non_trainable = [tf.convert_to_tensor(v.value) for v in model.non_trainable_variables]
+    """A function weights -> (loss, gradients) on one batch."""
+    x_tensor = keras.ops.convert_to_tensor(x)
+    y_tensor = keras.ops.convert_to_tensor(y)
+    non_trainable = [keras.ops.convert_to_tensor(v.value) for v in model.non_trainable_variables]
     dtypes = [v.dtype for v in model.trainable_variables]
     compiled = _compiled_gradient(model, loss_fn, training)
 
     def evaluate(weights: list) -> tuple[float, list[np.ndarray]]:
-        values = [tf.convert_to_tensor(w, dtype=d) for w, d in zip(weights, dtypes, strict=True)]
+        values = [keras.ops.convert_to_tensor(w, dtype=d)
+                  for w, d in zip(weights, dtypes, strict=True)]
         loss, grads = compiled(values, non_trainable, x_tensor, y_tensor)
-        return float(loss), [np.asarray(g, dtype=np.float64) for g in grads]
+        return float(keras.ops.convert_to_numpy(loss)), to_numpy(grads, np.float64)
 
     return evaluate
 
