@@ -15,10 +15,25 @@ from bnbook.repro import environment_report, setup
 
 
 def _expected_device() -> str:
-    import tensorflow as tf
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
 
-    gpus = tf.config.list_physical_devices("GPU")
-    return f"GPU x{len(gpus)}" if gpus else "CPU"
+        gpus = tf.config.list_physical_devices("GPU")
+        return f"GPU x{len(gpus)}" if gpus else "CPU"
+    if backend == "jax":
+        import jax
+
+        return jax.devices()[0].platform.upper()
+    import torch
+
+    return "GPU" if torch.cuda.is_available() else "CPU"
+
+
+def _backend_version() -> str:
+    backend = keras.backend.backend()
+    module = __import__({"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend])
+    return f"{backend} {module.__version__}"
 
 
 def _draws():
@@ -30,13 +45,10 @@ def _draws():
 
 
 def test_setup_returns_one_line_environment_report():
-    import tensorflow as tf
-
     report = setup(0)
     assert isinstance(report, str)
     assert "\n" not in report
-    assert report.startswith(
-        f"seed 0 | Keras {keras.__version__} on tensorflow {tf.__version__} | ")
+    assert report.startswith(f"seed 0 | Keras {keras.__version__} on {_backend_version()} | ")
     assert f"NumPy {np.__version__}" in report
     python = ".".join(platform.python_version_tuple()[:2])
     assert f"Python {python} |" in report
@@ -78,6 +90,7 @@ def test_different_seed_gives_different_random_draws():
         assert not np.array_equal(a, b)
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow-specific")
 def test_setup_makes_tensorflow_ops_deterministic(monkeypatch):
     import tensorflow as tf
 

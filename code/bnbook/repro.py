@@ -7,14 +7,17 @@ import random
 
 import numpy as np
 
+from bnbook import scale as bnbook_scale
 from bnbook.quiet import in_notebook_kernel, install_stderr_filter, quiet_python_loggers
 
 
-def setup(seed: int = 0) -> str:
+def setup(seed: int = 0, *, scale: int = 1) -> str:
     """Seed Python, NumPy and Keras, make TensorFlow ops deterministic, silence
-    framework log noise, and return a one-line environment report."""
+    framework log noise, set the run's scale (``bnbook.scale``), and return a
+    one-line environment report (which names the scale when it is not 1)."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    bnbook_scale.set_scale(scale)
     if in_notebook_kernel():
         install_stderr_filter()
     quiet_python_loggers()
@@ -27,7 +30,9 @@ def setup(seed: int = 0) -> str:
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
-    return environment_report(int(seed))
+    report = environment_report(int(seed))
+    bnbook_scale.record("environment", report=report)
+    return report
 
 
 def _device() -> str:
@@ -65,7 +70,8 @@ def environment_report(seed: int) -> str:
     import keras
 
     python = ".".join(platform.python_version_tuple()[:2])
+    scaled = f"scale {bnbook_scale.current()} | " if bnbook_scale.current() > 1 else ""
     return (
-        f"seed {seed} | Keras {keras.__version__} on {_backend_version()} | "
+        f"{scaled}seed {seed} | Keras {keras.__version__} on {_backend_version()} | "
         f"NumPy {np.__version__} | Python {python} | device {_device()}"
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bnbook import scale
+
 
 def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -51,6 +53,16 @@ def _has_tensorflow() -> bool:
     return True
 
 
+def _progress_bar(epochs: int, name: str):
+    """A callback drawing one tqdm bar over the epochs of a training run."""
+    import keras
+    from tqdm import tqdm
+
+    bar = tqdm(total=epochs, desc=f"fit {name}", unit="epoch", leave=True, mininterval=0.5)
+    return keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: bar.update(1),
+                                          on_train_end=lambda logs: bar.close())
+
+
 def fit_quiet(
     model,
     x,
@@ -67,9 +79,11 @@ def fit_quiet(
 
     ``seed`` goes to ``keras.utils.set_random_seed`` first, so a run depends
     only on the model's weights and ``seed``: shuffling (each epoch anew) and
-    any randomness in training follow from it. With TensorFlow installed
+    any randomness in training follow from it. In a scaled run
+    (``bnbook.scale``) a progress bar follows the epochs. With TensorFlow installed
     the arrays go through a cached ``tf.data`` pipeline (any backend can read
-    it); without it, through ``fit`` on the arrays.
+    it); without it, through ``fit`` on the arrays. On PyTorch, which runs one
+    step per call, a ``steps_per_execution`` above 1 is set back to 1.
     """
     import keras
 
@@ -86,8 +100,19 @@ def fit_quiet(
         validation_data = _pair("validation_data", *validation_data)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if keras.backend.backend() == "torch" and model.steps_per_execution > 1:
+        # PyTorch-specific: Keras runs one step per call there and refuses more.
+        model.steps_per_execution = 1
+    if keras.backend.backend() != "tensorflow":
+        # JAX and PyTorch trainers build an unbuilt model by drawing a first batch,
+        # then restart the data: one reshuffle spent, so a model's first fit would
+        # see other batches than a later fit from the same seed. Build it first.
+        model._symbolic_build(data_batch=(x[:batch_size], y[:batch_size]))
     keras.utils.set_random_seed(int(seed))
     _reseed_random_layers(model, int(seed))
+    callbacks = list(callbacks or [])
+    if scale.show_progress():
+        callbacks.append(_progress_bar(epochs, model.name))
     common = {"epochs": epochs, "verbose": 0, "callbacks": callbacks}
     if _has_tensorflow():
         train = _dataset(x, y, batch_size, seed if shuffle else None)
