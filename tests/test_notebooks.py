@@ -101,6 +101,17 @@ class TestChapter:
             "the first code cell after the Colab cell must be the tagged parameters cell"
         )
 
+    def test_parameters_are_seed_and_scale_at_book_scale(self, path):
+        """papermill overrides SEED and SCALE; everything else derives from them."""
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        names = re.findall(r"^([A-Z_]+) = ", code[1].source, flags=re.M)
+        assert names == ["SEED", "SCALE"], f"the parameters cell assigns {names}"
+        assert re.search(r"^SCALE = 1\b", code[1].source, flags=re.M), "stored at book scale"
+        assert "SCALE" in code[2].source, "the cell after the parameters derives sizes from SCALE"
+        setup = [c.source for c in code if "bnbook.setup(" in c.source]
+        assert len(setup) == 1 and "bnbook.setup(SEED, scale=SCALE)" in setup[0]
+
 
 def test_toc_and_chapters_agree():
     entries = _load_script("notebooks").toc_entries()
