@@ -15,19 +15,12 @@ from bnbook.repro import environment_report, setup
 
 
 def _expected_device() -> str:
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
+    if keras.backend.backend() != "tensorflow":
+        return "CPU"  # the JAX and PyTorch builds pinned in requirements.txt are CPU-only
+    import tensorflow as tf
 
-        gpus = tf.config.list_physical_devices("GPU")
-        return f"GPU x{len(gpus)}" if gpus else "CPU"
-    if backend == "jax":
-        import jax
-
-        return jax.devices()[0].platform.upper()
-    import torch
-
-    return "GPU" if torch.cuda.is_available() else "CPU"
+    gpus = tf.config.list_physical_devices("GPU")
+    return f"GPU x{len(gpus)}" if gpus else "CPU"
 
 
 def _backend_version() -> str:
