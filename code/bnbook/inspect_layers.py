@@ -64,9 +64,9 @@ def _input(model: keras.Model):
     return inputs[0] if len(inputs) == 1 else inputs
 
 
-def _check_names(model: keras.Model, layer_names: Sequence[str] | None) -> list[str]:
-    available = [layer.name for layer in model.layers
-                 if not isinstance(layer, keras.layers.InputLayer)]
+def _check_layer_names(layer_names: Sequence[str] | None, available: list[str],
+                       unknown_message: str) -> list[str]:
+    """``layer_names`` checked against ``available`` (all of them when None)."""
     if layer_names is None:
         return available
     if isinstance(layer_names, str) or not isinstance(layer_names, Sequence):
@@ -77,10 +77,16 @@ def _check_names(model: keras.Model, layer_names: Sequence[str] | None) -> list[
         raise ValueError("layer_names must name at least one layer, got an empty list")
     unknown = [name for name in layer_names if name not in available]
     if unknown:
-        raise ValueError(
-            f"layer_names: no layer named {unknown} in the model; it has {available}"
-        )
+        raise ValueError(unknown_message.format(unknown=unknown, available=available))
     return list(layer_names)
+
+
+def _check_names(model: keras.Model, layer_names: Sequence[str] | None) -> list[str]:
+    available = [layer.name for layer in model.layers
+                 if not isinstance(layer, keras.layers.InputLayer)]
+    return _check_layer_names(layer_names, available,
+                              "layer_names: no layer named {unknown} in the model; "
+                              "it has {available}")
 
 
 def _check_bool(name: str, value: object) -> bool:

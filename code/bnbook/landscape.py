@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from bnbook.autodiff import to_numpy, value_and_grad
-from bnbook.inspect_layers import _check_bool, _check_loss, _check_model
+from bnbook.inspect_layers import _check_bool, _check_layer_names, _check_loss, _check_model
 
 __all__ = [
     "gradient_path",
@@ -302,23 +302,10 @@ def internal_covariate_shift(
     x, y = _check_batch(x, y)
     rate = _positive("learning_rate", learning_rate)
     slices = _layer_slices(model)
-    available = [name for name, _ in slices]
-    if layer_names is None:
-        names = available
-    else:
-        if isinstance(layer_names, str) or not isinstance(layer_names, Sequence):
-            raise TypeError(
-                f"layer_names must be a list of layer names or None, got {layer_names!r}"
-            )
-        if not layer_names:
-            raise ValueError("layer_names must name at least one layer, got an empty list")
-        unknown = [name for name in layer_names if name not in available]
-        if unknown:
-            raise ValueError(
-                f"layer_names: {unknown} are not layers of the model with trainable weights; "
-                f"those are {available}"
-            )
-        names = list(layer_names)
+    names = _check_layer_names(
+        layer_names, [name for name, _ in slices],
+        "layer_names: {unknown} are not layers of the model with trainable weights; "
+        "those are {available}")
     evaluate = _gradient_fn(model, x, y, loss_fn, training)
     start = _current(model)
     _, grads = evaluate(start)
