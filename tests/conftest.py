@@ -14,6 +14,10 @@ import socket
 import sys
 from pathlib import Path
 
+# bnbook before anything imports TensorFlow, as in every chapter: it fixes
+# TensorFlow's CPU threads and kernels (bnbook.repro.CPU_NUMERICS).
+import bnbook  # noqa: E402, F401
+
 # Agg in this process only. Not through os.environ: notebook kernels started
 # from the same pytest run (nbval on chapters/) would inherit it and lose their
 # inline figures.

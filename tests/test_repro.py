@@ -119,3 +119,49 @@ def test_package_exports():
 def test_bad_seed_raises_value_error_naming_seed(seed):
     with pytest.raises(ValueError, match=r"^seed must be a non-negative int"):
         setup(seed)
+
+
+def test_importing_bnbook_pins_the_cpu_numerics():
+    import os
+
+    for name, value in repro.CPU_NUMERICS.items():
+        assert os.environ[name] == value, name
+
+
+def test_setup_turns_tf32_off():
+    setup(0)
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        assert not tf.config.experimental.tensor_float_32_execution_enabled()
+    elif backend == "jax":
+        import jax
+
+        assert jax.config.jax_default_matmul_precision == "highest"
+    else:
+        import torch
+
+        assert torch.get_float32_matmul_precision() == "highest"
+        assert not torch.backends.cudnn.allow_tf32
+
+
+def test_setup_warns_when_tensorflow_started_before_bnbook(monkeypatch):
+    monkeypatch.setitem(repro._started_before, "tensorflow", True)
+    with pytest.warns(UserWarning, match="Import bnbook first"):
+        setup(0)
+
+
+def test_reference_environment_is_recognised(monkeypatch):
+    from bnbook import reference
+
+    reference.differences.cache_clear()
+    try:
+        expected = keras.backend.backend() == "tensorflow" and _expected_device() == "CPU"
+        assert reference.is_reference() == expected
+        monkeypatch.setitem(reference.VERSIONS, "keras", "0.0.1")
+        reference.differences.cache_clear()
+        assert f"keras {keras.__version__} (reference 0.0.1)" in reference.differences()
+        assert not reference.is_reference()
+    finally:
+        reference.differences.cache_clear()

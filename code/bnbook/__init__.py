@@ -1,12 +1,16 @@
 """Course package of *Normalization and Batch Normalization, executed*.
 
-Importing it inside a Jupyter kernel first installs the stderr filter, so the
-start-up chatter that TensorFlow writes straight to the process's stderr never
-reaches a stored notebook output; import it before Keras.
+Import it before Keras. Importing it fixes TensorFlow's CPU thread pools and
+instruction set (``bnbook.repro``), so the numbers do not depend on the machine,
+and, inside a Jupyter kernel, installs the stderr filter, so the start-up
+chatter that TensorFlow writes straight to the process's stderr never reaches
+a stored notebook output.
 """
 
 from bnbook.quiet import in_notebook_kernel, install_stderr_filter
+from bnbook.repro import pin_cpu_numerics
 
+pin_cpu_numerics()
 if in_notebook_kernel():
     install_stderr_filter()
 
