@@ -65,6 +65,13 @@ class TestChapter:
                 match = VOLATILE.search(_output_text(output))
                 assert match is None, f"{where}: volatile text {match.group(0)!r}"
 
+    def test_every_stored_claim_holds(self, path):
+        """The stored book is the reference run: no claim may be only 'reported' in it."""
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            for output in cell.get("outputs", []):
+                assert "does not hold" not in _output_text(output), f"cell {index}"
+
     def test_kernelspec_and_canonical_form(self, path):
         nb = nbformat.read(path, as_version=4)
         assert nb.metadata.kernelspec.name == "python3"

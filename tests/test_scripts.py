@@ -33,10 +33,10 @@ def notebook(tmp_path) -> Path:
     return path
 
 
-def run(notebook: Path, scale: int, results: Path) -> subprocess.CompletedProcess:
+def run(notebook: Path, scale: int, results: Path, *options: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(RUNNER), str(notebook), "--scale", str(scale),
-         "--backend", "jax", "--results", str(results), "--timeout", "300"],
+         "--backend", "jax", "--results", str(results), "--timeout", "300", *options],
         capture_output=True, text=True, timeout=600, check=False)
 
 
@@ -53,8 +53,9 @@ def test_runs_a_notebook_at_two_scales_and_records_claims(notebook, tmp_path):
         assert "on jax" in chapter["environment"]
         assert chapter["environment"].startswith("scale 2 | " if scale == 2 else "seed 0 | ")
         assert chapter["claims"] == [
-            {"statement": "always", "holds": True},
-            {"statement": "only at book scale", "holds": scale == 1},
+            {"statement": "always", "holds": True, "condition": None, "values": {}},
+            {"statement": "only at book scale", "holds": scale == 1,
+             "condition": "SCALE == 1", "values": {"SCALE": scale}},
         ]
         executed = nbformat.read(results.parent / "tiny.ipynb", as_version=4)
         assert f"SCALE = {scale}" in executed.cells[1].source  # papermill's injected cell
@@ -70,6 +71,29 @@ def test_a_failing_chapter_is_recorded_and_fails_the_run(notebook, tmp_path):
     (chapter,) = json.loads(results.read_text())["chapters"]
     assert chapter["status"] == "error"
     assert "RuntimeError: broken chapter" in chapter["error"]
+
+
+def test_a_claim_that_does_not_hold_fails_only_a_strict_run(notebook, tmp_path):
+    """Outside the reference environment (here: JAX) a false claim is reported and the
+    chapter goes on; --strict-claims turns it into a failed run."""
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "accuracy = 0.25\nbnbook.claim(accuracy > 0.5, 'trains')\nprint('went on')"))
+    nbformat.write(nb, notebook)
+    for options, code in (((), 0), (("--strict-claims",), 1)):
+        results = tmp_path / f"results{code}.json"
+        done = run(notebook, 1, results, *options)
+        assert done.returncode == code, done.stdout + done.stderr
+        assert "does not hold: trains {'accuracy': 0.25}" in done.stdout
+        (chapter,) = json.loads(results.read_text())["chapters"]
+        assert chapter["status"] == "ok"
+        assert chapter["claims"][-1] == {"statement": "trains", "holds": False,
+                                         "condition": "accuracy > 0.5",
+                                         "values": {"accuracy": 0.25}}
+    executed = nbformat.read(results.parent / "tiny.ipynb", as_version=4)
+    shown = "".join(o.get("text", "") for o in executed.cells[-1].outputs)
+    assert shown == ("does not hold here: trains (accuracy = 0.25; condition: accuracy > 0.5)\n"
+                     "went on\n")
 
 
 def test_bad_scale_is_refused(notebook, tmp_path):
@@ -123,3 +147,10 @@ def test_runs_of_different_scales_are_refused():
     other["scale"] = 2
     with pytest.raises(ValueError, match="share a scale"):
         appendix.render([("a.json", _run("t1", [])), ("b.json", other)])
+
+
+def test_a_failed_claim_shows_its_measured_values_where_recorded():
+    chapter = _chapter("chapters/01_normalizing_data.ipynb", claims=[("y", False)])
+    chapter["claims"][0].update(condition="acc > 0.9", values={"acc": 0.85})
+    page = appendix.render([("a.json", _run("t1", [chapter]))])
+    assert "- Normalizing data: y (measured: `acc` = 0.85; condition `acc > 0.9`)" in page

@@ -109,7 +109,8 @@ def render(runs: list[tuple[str, dict]], notes: str = "") -> str:
     if failing:
         lines += ["Each is a sentence of a chapter, checked at book scale on a CPU; in this",
                   "run the data did not bear it out:", ""]
-        lines += [f"- {chapter_title(ch['notebook'])}: {c['statement']}" for ch, c in failing]
+        lines += [f"- {chapter_title(ch['notebook'])}: {c['statement']}{measured(c)}"
+                  for ch, c in failing]
     else:
         lines.append("None: every claim that ran held.")
     if stopped:
@@ -119,6 +120,14 @@ def render(runs: list[tuple[str, dict]], notes: str = "") -> str:
     if notes.strip():
         lines += ["", notes.strip()]
     return "\n".join(lines) + "\n"
+
+
+def measured(claim: dict) -> str:
+    """The measured values and the condition of a claim, where its record has them."""
+    values = "; ".join(f"`{name}` = {value}" for name, value in (claim.get("values") or {}).items())
+    condition = f"condition `{claim['condition']}`" if claim.get("condition") else ""
+    shown = "; ".join(part for part in (values, condition) if part)
+    return f" (measured: {shown})" if shown else ""
 
 
 def sources(args: list[str]) -> list[Path]:

@@ -63,13 +63,14 @@ def hardware() -> str:
     return f"{gpus}; {os.cpu_count()} CPU cores" if gpus else f"CPU only, {os.cpu_count()} cores"
 
 
-def run_chapter(path: Path, scale: int, output: Path, timeout: int, env: dict) -> dict:
+def run_chapter(path: Path, scale: int, output: Path, timeout: int, env: dict,
+                kernel: str = "python3") -> dict:
     """Execute one chapter with papermill in a subprocess; return its record."""
     with tempfile.NamedTemporaryFile("r", suffix=".jsonl", delete=False) as records:
         log = Path(records.name)
     env = {**env, "BNBOOK_RESULTS": str(log)}
     command = [sys.executable, "-m", "papermill", str(path), str(output),
-               "-p", "SCALE", str(scale), "-k", "python3", "--cwd", str(path.parent),
+               "-p", "SCALE", str(scale), "-k", kernel, "--cwd", str(path.parent),
                "--progress-bar", "--no-log-output", "--no-request-save-on-cell-execute",
                "--execution-timeout", str(timeout)]
     start = time.perf_counter()
@@ -84,7 +85,7 @@ def run_chapter(path: Path, scale: int, output: Path, timeout: int, env: dict) -
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     log.unlink()
     environment = next((r["report"] for r in lines if r["kind"] == "environment"), "")
-    claims = [{"statement": r["statement"], "holds": r["holds"]}
+    claims = [{key: r.get(key) for key in ("statement", "holds", "condition", "values")}
               for r in lines if r["kind"] == "claim"]
     return {"notebook": notebook_name(path), "seconds": round(seconds, 1),
             "status": status, "error": error, "environment": environment, "claims": claims}
@@ -127,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="executed notebooks (default: beside the results file)")
     parser.add_argument("--timeout", type=positive_int, default=1800,
                         help="seconds allowed per chapter")
+    parser.add_argument("--kernel", default="python3",
+                        help="Jupyter kernel to run the chapters in (e.g. one in another "
+                             "environment; its kernelspec must be on JUPYTER_PATH)")
+    parser.add_argument("--strict-claims", action="store_true",
+                        help="fail when any claim does not hold (not only on errors)")
     parser.add_argument("--jobs", type=positive_int, default=1,
                         help="chapters run at the same time, each in its own kernel "
                              "(their times then include the contention)")
@@ -149,12 +155,14 @@ def main(argv: list[str] | None = None) -> int:
         "chapters": [],
     }
     results["jobs"] = args.jobs
+    results["kernel"] = args.kernel
     print(f"scale {args.scale}, backend {args.backend}, {results['hardware']}, "
           f"{args.jobs} at a time", flush=True)
     order = {notebook_name(path): i for i, path in enumerate(paths)}
 
     def run(path: Path) -> dict:
-        return run_chapter(path, args.scale, output_dir / path.name, args.timeout, env)
+        return run_chapter(path, args.scale, output_dir / path.name, args.timeout, env,
+                           args.kernel)
 
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for record in _as_done(pool, run, paths):
@@ -168,8 +176,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"{record['seconds']:.1f} s; {len(record['claims']) - failed} of "
                   f"{len(record['claims'])} claims hold"
                   + (f"; {record['error']}" if record["error"] else ""), flush=True)
+            for claim in record["claims"]:
+                if not claim["holds"]:
+                    print(f"  does not hold: {claim['statement']} {claim['values']}", flush=True)
     print(f"results: {results_path}")
-    return 0 if all(c["status"] == "ok" for c in results["chapters"]) else 1
+    ok = all(c["status"] == "ok" for c in results["chapters"])
+    if args.strict_claims:
+        ok = ok and all(claim["holds"] for c in results["chapters"] for claim in c["claims"])
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
