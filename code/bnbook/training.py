@@ -23,14 +23,29 @@ def _pair(name: str, x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _dataset(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | None):
-    """A cached tf.data pipeline: far less per-epoch overhead than arrays."""
+def _dataset(x: np.ndarray, y: np.ndarray, batch_size: int):
+    """A cached tf.data pipeline in the given order: far less per-epoch overhead than arrays."""
     import tensorflow as tf
 
-    data = tf.data.Dataset.from_tensor_slices((x, y)).cache()
-    if shuffle_seed is not None:
-        data = data.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
-    return data.batch(batch_size).prefetch(2)
+    return tf.data.Dataset.from_tensor_slices((x, y)).cache().batch(batch_size).prefetch(2)
+
+
+def _shuffled(x: np.ndarray, y: np.ndarray, batch_size: int, epochs: int, seed: int):
+    """Every epoch's batches, each epoch a fresh NumPy permutation drawn from ``seed``.
+
+    The order depends on ``seed`` alone: not on TensorFlow's global seed (which
+    its own shuffle mixes in), and setting no global seed spares a retrace of
+    the training step. Fit it with ``steps_per_epoch``, so that each epoch
+    takes the next epoch's batches.
+    """
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    orders = np.stack([rng.permutation(len(x)) for _ in range(epochs)])
+    x_all, y_all = tf.constant(x), tf.constant(y)
+    batches = tf.data.Dataset.from_tensor_slices(orders).flat_map(
+        lambda order: tf.data.Dataset.from_tensor_slices(order).batch(batch_size))
+    return batches.map(lambda index: (tf.gather(x_all, index), tf.gather(y_all, index))).prefetch(2)
 
 
 def _reseed_random_layers(model, seed: int) -> None:
@@ -77,9 +92,9 @@ def fit_quiet(
 ) -> pd.DataFrame:
     """Train a compiled Keras model silently; return its history table.
 
-    ``seed`` goes to ``keras.utils.set_random_seed`` first, so a run depends
-    only on the model's weights and ``seed``: shuffling (each epoch anew) and
-    any randomness in training follow from it. In a scaled run
+    A run depends only on the model's weights and ``seed``: the shuffling (a
+    NumPy permutation per epoch) and the random layers (Dropout, noise) follow
+    from it, not from the global random state. In a scaled run
     (``bnbook.scale``) a progress bar follows the epochs. With TensorFlow installed
     the arrays go through a cached ``tf.data`` pipeline (any backend can read
     it); without it, through ``fit`` on the arrays. On PyTorch, which runs one
@@ -108,16 +123,20 @@ def fit_quiet(
         # then restart the data: one reshuffle spent, so a model's first fit would
         # see other batches than a later fit from the same seed. Build it first.
         model._symbolic_build(data_batch=(x[:batch_size], y[:batch_size]))
-    keras.utils.set_random_seed(int(seed))
+    if not _has_tensorflow():
+        keras.utils.set_random_seed(int(seed))  # fit's own shuffle draws from it
     _reseed_random_layers(model, int(seed))
     callbacks = list(callbacks or [])
     if scale.show_progress():
         callbacks.append(_progress_bar(epochs, model.name))
     common = {"epochs": epochs, "verbose": 0, "callbacks": callbacks}
     if _has_tensorflow():
-        train = _dataset(x, y, batch_size, seed if shuffle else None)
-        val = None if validation_data is None else _dataset(*validation_data, 1024, None)
-        history = model.fit(train, validation_data=val, shuffle=False, **common)
+        steps = -(-len(x) // batch_size)
+        train = (_shuffled(x, y, batch_size, epochs, int(seed)) if shuffle
+                 else _dataset(x, y, batch_size))
+        val = None if validation_data is None else _dataset(*validation_data, 1024)
+        history = model.fit(train, validation_data=val, shuffle=False,
+                            steps_per_epoch=steps, **common)
     else:
         history = model.fit(x, y, batch_size=batch_size, shuffle=shuffle,
                             validation_data=validation_data, **common)
