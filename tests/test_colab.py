@@ -53,6 +53,9 @@ def test_install_cell_installs_the_pinned_package_in_colab(monkeypatch):
     command = calls[0]
     assert command[-1] == f"bnbook @ git+{url}@v{SCRIPT.package_version()}"
     assert "--no-deps" in command  # nothing Colab already has
+    # The book's Keras (Colab's is older) and `executing`, as requirements.txt pins them.
+    assert command[-3:-1] == ["keras==3.15.1", "executing==2.3.0"]
+    assert command[-3:-1] == SCRIPT.colab_extras()
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)

@@ -2,6 +2,7 @@
 
     python code/scripts/notebooks.py execute [NOTEBOOK ...]    # run and store, canonical form
     python code/scripts/notebooks.py benchmark [NOTEBOOK ...]  # run, time, store nothing
+    python code/scripts/notebooks.py colab-extras   # what the Colab cell installs besides bnbook
 
 With no notebook named, every chapter in ``_toc.yml`` order. Each notebook runs
 in a fresh ``python3`` kernel whose working directory is the notebook's folder,
@@ -26,15 +27,36 @@ KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info", "colab")
 KEPT_CELL_METADATA = ("tags", "mystnb")
 COLAB_TAG = "colab-setup"
 COLAB_INSTALL = """\
-# Runs only in Colab: installs the course package at the version this book was built with.
+# Runs only in Colab: installs the course package at the version this book was
+# built with, and the Keras it was built with (Colab's own is older).
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "{spec}"],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+{pins}         "{spec}"],
         check=True,
     )"""
+# What the Colab cell installs besides the package, at the versions pinned in
+# requirements.txt: Keras (3.14 brought back batch renormalization, which
+# chapter 8 uses; Colab has 3.13) and `executing`, with which a claim reads its
+# measured values (Colab's IPython does not bring it). Both are pure Python.
+COLAB_EXTRAS = ("keras", "executing")
+
+
+def pinned(name: str) -> str:
+    """``name==version`` as requirements.txt (or the book's file it includes) pins it."""
+    for file in ("requirements.txt", "requirements-book.txt"):
+        for line in (ROOT / file).read_text().splitlines():
+            if line.split("==")[0].strip().lower() == name.lower():
+                return line.strip()
+    raise LookupError(f"{name} is not pinned in requirements.txt")
+
+
+def colab_extras() -> list[str]:
+    """The pins the Colab cell installs besides the package (and the Colab test too)."""
+    return [pinned(name) for name in COLAB_EXTRAS]
 
 
 def package_version() -> str:
@@ -59,7 +81,8 @@ def colab_cells(path: Path) -> list[nbformat.NotebookNode]:
         "package there; it does nothing anywhere else)."
     )
     spec = f"bnbook @ git+{url}@v{package_version()}"
-    install = nbformat.v4.new_code_cell(COLAB_INSTALL.format(spec=spec))
+    pins = "".join(f'         "{pin}",\n' for pin in colab_extras())
+    install = nbformat.v4.new_code_cell(COLAB_INSTALL.format(pins=pins, spec=spec))
     link.metadata["tags"] = [COLAB_TAG]
     install.metadata["tags"] = [COLAB_TAG, "hide-input"]  # folded away in the book
     return [link, install]
@@ -153,9 +176,12 @@ def execute(path: Path, timeout: int = 900) -> tuple[nbformat.NotebookNode, floa
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("execute", "benchmark"))
+    parser.add_argument("command", choices=("execute", "benchmark", "colab-extras"))
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
+    if args.command == "colab-extras":
+        print(" ".join(colab_extras()))
+        return 0
     paths = [p.resolve() for p in args.notebooks] or toc_notebooks()
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
