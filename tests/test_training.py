@@ -344,9 +344,14 @@ def test_each_epoch_is_a_fresh_permutation_from_the_seed():
     y = np.arange(10, dtype="float32")
 
     def epochs_seen(seed):
-        batches = [keras.ops.convert_to_numpy(b[1]) for b in training._shuffled(x, y, 4, 3, seed)]
-        assert [len(b) for b in batches] == [4, 4, 2] * 3  # no batch spans two epochs
-        return np.concatenate(batches).reshape(3, 10)
+        data, set_epoch = training._shuffled(x, y, 4, 3, seed)
+        epochs = []
+        for epoch in range(3):  # fit iterates the data once per epoch, after on_epoch_begin
+            set_epoch.on_epoch_begin(epoch)
+            batches = [keras.ops.convert_to_numpy(b[1]) for b in data]
+            assert [len(b) for b in batches] == [4, 4, 2]
+            epochs.append(np.concatenate(batches))
+        return np.stack(epochs)
 
     seen = epochs_seen(5)
     for epoch in seen:

@@ -31,21 +31,27 @@ def _dataset(x: np.ndarray, y: np.ndarray, batch_size: int):
 
 
 def _shuffled(x: np.ndarray, y: np.ndarray, batch_size: int, epochs: int, seed: int):
-    """Every epoch's batches, each epoch a fresh NumPy permutation drawn from ``seed``.
+    """Batches in epoch ``e``'s order, and the callback that tells the data ``e``.
 
-    The order depends on ``seed`` alone: not on TensorFlow's global seed (which
-    its own shuffle mixes in), and setting no global seed spares a retrace of
-    the training step. Fit it with ``steps_per_epoch``, so that each epoch
-    takes the next epoch's batches.
+    The orders are NumPy permutations drawn from ``seed`` alone: not from
+    TensorFlow's global seed (which its own shuffle mixes in), and setting no
+    global seed spares a retrace of the training step. The callback sets the
+    epoch when it begins, before ``fit`` iterates the data for it.
     """
+    import keras
     import tensorflow as tf
 
     rng = np.random.default_rng(seed)
-    orders = np.stack([rng.permutation(len(x)) for _ in range(epochs)])
+    orders = tf.constant(np.stack([rng.permutation(len(x)) for _ in range(epochs)]))
+    epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
     x_all, y_all = tf.constant(x), tf.constant(y)
-    batches = tf.data.Dataset.from_tensor_slices(orders).flat_map(
-        lambda order: tf.data.Dataset.from_tensor_slices(order).batch(batch_size))
-    return batches.map(lambda index: (tf.gather(x_all, index), tf.gather(y_all, index))).prefetch(2)
+    steps = -(-len(x) // batch_size)
+    data = (tf.data.Dataset.range(1).map(lambda _: tf.gather(orders, epoch % epochs))
+            .flat_map(tf.data.Dataset.from_tensor_slices).batch(batch_size)
+            .apply(tf.data.experimental.assert_cardinality(steps))
+            .map(lambda index: (tf.gather(x_all, index), tf.gather(y_all, index)))
+            .prefetch(2))
+    return data, keras.callbacks.LambdaCallback(on_epoch_begin=lambda e, logs=None: epoch.assign(e))
 
 
 def _reseed_random_layers(model, seed: int) -> None:
@@ -118,25 +124,27 @@ def fit_quiet(
     if keras.backend.backend() == "torch" and model.steps_per_execution > 1:
         # PyTorch-specific: Keras runs one step per call there and refuses more.
         model.steps_per_execution = 1
+    # Keras builds a model's optimizer and metrics on its first fit by drawing a
+    # batch, then restarts the data: one epoch's order spent, so a first fit
+    # would see other batches than a later fit from the same seed. Build first.
+    model._symbolic_build(data_batch=(x[:batch_size], y[:batch_size]))
     if keras.backend.backend() != "tensorflow":
-        # JAX and PyTorch trainers build an unbuilt model by drawing a first batch,
-        # then restart the data: one reshuffle spent, so a model's first fit would
-        # see other batches than a later fit from the same seed. Build it first.
-        model._symbolic_build(data_batch=(x[:batch_size], y[:batch_size]))
-    if not _has_tensorflow():
-        keras.utils.set_random_seed(int(seed))  # fit's own shuffle draws from it
+        # fit's own shuffle (no TensorFlow) and PyTorch's dropout draw from the global
+        # generators; on TensorFlow, reseeding them would retrace the training step.
+        keras.utils.set_random_seed(int(seed))
     _reseed_random_layers(model, int(seed))
     callbacks = list(callbacks or [])
     if scale.show_progress():
         callbacks.append(_progress_bar(epochs, model.name))
     common = {"epochs": epochs, "verbose": 0, "callbacks": callbacks}
     if _has_tensorflow():
-        steps = -(-len(x) // batch_size)
-        train = (_shuffled(x, y, batch_size, epochs, int(seed)) if shuffle
-                 else _dataset(x, y, batch_size))
+        if shuffle:
+            train, set_epoch = _shuffled(x, y, batch_size, epochs, int(seed))
+            common["callbacks"] = [set_epoch, *callbacks]
+        else:
+            train = _dataset(x, y, batch_size)
         val = None if validation_data is None else _dataset(*validation_data, 1024)
-        history = model.fit(train, validation_data=val, shuffle=False,
-                            steps_per_epoch=steps, **common)
+        history = model.fit(train, validation_data=val, shuffle=False, **common)
     else:
         history = model.fit(x, y, batch_size=batch_size, shuffle=shuffle,
                             validation_data=validation_data, **common)
