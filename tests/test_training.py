@@ -343,8 +343,12 @@ def test_each_epoch_is_a_fresh_permutation_from_the_seed():
     x = np.arange(10, dtype="float32")[:, None]
     y = np.arange(10, dtype="float32")
 
-    def epochs_seen(seed):
-        data, set_epoch = training._shuffled(x, y, 4, 3, seed)
+    def epochs_seen(seed, one_pass=False):
+        data, set_epoch = training._shuffled(x, y, 4, 3, seed, one_pass)
+        if one_pass:  # fit takes three batches per epoch from one pass
+            batches = [keras.ops.convert_to_numpy(b[1]) for b in data]
+            assert [len(b) for b in batches] == [4, 4, 2] * 3 and set_epoch is None
+            return np.concatenate(batches).reshape(3, 10)
         epochs = []
         for epoch in range(3):  # fit iterates the data once per epoch, after on_epoch_begin
             set_epoch.on_epoch_begin(epoch)
@@ -354,6 +358,7 @@ def test_each_epoch_is_a_fresh_permutation_from_the_seed():
         return np.stack(epochs)
 
     seen = epochs_seen(5)
+    np.testing.assert_array_equal(seen, epochs_seen(5, one_pass=True))
     for epoch in seen:
         assert sorted(epoch) == list(range(10))
     assert not np.array_equal(seen[0], seen[1]) and not np.array_equal(seen[1], seen[2])
@@ -377,3 +382,20 @@ def test_fit_quiet_shuffles_by_seed(make_model, tiny_regression):
 
     assert same("seed 5", "seed 5 again")
     assert not same("seed 5", "seed 6") and not same("seed 5", "no shuffle")
+
+
+def test_steps_per_execution_that_does_not_divide_an_epoch(tiny_regression):
+    """Executions of 3 steps over 4-step epochs: the same batches, epoch by epoch,
+    as one step at a time, and no execution runs into the next epoch."""
+    x, y = tiny_regression
+    tables = []
+    for steps_per_execution in (1, 3):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse",
+                      steps_per_execution=steps_per_execution)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            tables.append(fit_quiet(model, x, y, epochs=3, batch_size=len(x) // 4, seed=2))
+        assert int(model.optimizer.iterations.numpy()) == 3 * 4
+    pd.testing.assert_frame_equal(tables[0], tables[1], atol=1e-6)
