@@ -150,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     results = {
         "scale": args.scale, "backend": args.backend, "hardware": hardware(),
-        "versions": versions(),
+        # This interpreter's versions: those of the kernel when it is this
+        # environment's (python3); another kernel's are in each chapter's report.
+        "versions" if args.kernel == "python3" else "runner_versions": versions(),
         "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "chapters": [],
     }
