@@ -36,6 +36,17 @@ TF_NOISE = [
     "use_unbounded_threadpool which is not in the op definition: Op<name=MapDataset; ...>",
     # Warning-level record, any content: dropped as well.
     "W0000 00:00:1795831624.358682    5559 some_file.cc:12] some harmless warning",
+    # TensorFlow 2.20 (Colab's), as captured by the Colab-runtime run of the chapters.
+    "2026-12-02 15:22:09.329352: E external/local_xla/xla/stream_executor/cuda/"
+    "cuda_platform.cc:51] failed call to cuInit: INTERNAL: CUDA error: Failed call to "
+    "cuInit: UNKNOWN ERROR (303)",
+    "2026-12-02 15:22:09.311000: I external/local_xla/xla/tsl/cuda/cudart_stub.cc:31] "
+    "Could not find cuda drivers on your machine, GPU will not be used.",
+    "2026-12-02 15:22:42.977905: I tensorflow/core/framework/local_rendezvous.cc:407] Local "
+    "rendezvous is aborting with status: OUT_OF_RANGE: End of sequence",
+    "\t [[{{node MultiDeviceIteratorGetNextFromShard}}]]",
+    "2026-12-02 15:23:01.000000: E tensorflow/core/framework/node_def_util.cc:680] NodeDef "
+    "mentions attribute use_unbounded_threadpool which is not in the op definition",
 ]
 
 GENUINE = [
@@ -45,6 +56,10 @@ GENUINE = [
     "E0000 00:00:1795831624.358682    5559 direct_session.cc:420] Failed to allocate "
     "tensor: Resource exhausted: OOM when allocating tensor with shape [4096,4096]",
     "F0000 00:00:1795831624.358682    5559 logging.cc:43] Check failed: ptr != nullptr",
+    "2026-12-02 15:22:09.329352: E tensorflow/core/common_runtime/bfc_allocator.cc:12] "
+    "Allocator ran out of memory trying to allocate 4.0GiB",
+    "2026-12-02 15:22:09.329352: F tensorflow/core/kernels/x.cc:1] Check failed: ok",
+    "[[{{node missing_leading_whitespace}}]]",
     "genuine stderr line",
     "WARNING: the learning rate is very large",
     "",

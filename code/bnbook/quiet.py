@@ -22,15 +22,21 @@ import threading
 # An absl/glog record after its severity letter: MMDD, time, thread id, file:line].
 _ABSL_HEADER = r"\d{4} \d\d:\d\d:\d+\.\d+\s+\d+\s+\S+:\d+\]"
 _ABSL_RECORD = rf"[IWEF]{_ABSL_HEADER}"
+# The same records as TensorFlow 2.20 (Colab's) writes them: date, time, severity, file:line].
+_TSL_DATE = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: "
+_INFO = rf"(?:[IW]{_ABSL_HEADER}|{_TSL_DATE}[IW] \S+:\d+\])"
+_ANY = rf"(?:{_ABSL_RECORD}|{_TSL_DATE}[IWEF] \S+:\d+\])"
 
 NOISE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^WARNING: All log messages before absl::InitializeLog\(\) is called"),
     # Informational and warning records from the C++ runtime.
-    re.compile(rf"^[IW]{_ABSL_HEADER}"),
+    re.compile(rf"^{_INFO}"),
+    # The graph node an informational record names, on a line of its own.
+    re.compile(r"^\s+\[\[\{\{node \w+\}\}\]\]$"),
     # Error-level records that only say there is no GPU, or that the graph was
     # written by a newer TensorFlow than the op registry knows.
-    re.compile(rf"^{_ABSL_RECORD} .*(cuInit|cuda drivers|CUDA error|cuDNN|cuFFT|cuBLAS)"),
-    re.compile(rf"^{_ABSL_RECORD} NodeDef mentions attribute use_unbounded_threadpool"),
+    re.compile(rf"^{_ANY} .*(cuInit|cuda drivers|CUDA error|cuDNN|cuFFT|cuBLAS)"),
+    re.compile(rf"^{_ANY} NodeDef mentions attribute use_unbounded_threadpool"),
     # Second line of the cpu_feature_guard notice.
     re.compile(r"^To enable the following instructions: .*rebuild TensorFlow"),
 )
