@@ -179,3 +179,61 @@ def test_seed_summary_rounds_statistics_but_not_group_keys():
     assert table["std"].tolist() == [round(np.std([0.11111, 0.22222], ddof=1), 2),
                                      round(np.std([0.5, 0.7], ddof=1), 2)]
     assert table["n"].tolist() == [2, 2]
+
+
+# ---------------------------------------------------------------- logit interval
+def test_logit_interval_matches_hand_computation():
+    values = [0.1, 0.97, 0.5]
+    result = summarize(values, interval="logit")
+    mean, s = np.mean(values), np.std(values, ddof=1)
+    half = 4.302652729911275 * s / np.sqrt(3) / (mean * (1 - mean))
+    centre = np.log(mean / (1 - mean))
+    assert result["mean"] == pytest.approx(mean)
+    assert result["ci_low"] == pytest.approx(1 / (1 + np.exp(-(centre - half))))
+    assert result["ci_high"] == pytest.approx(1 / (1 + np.exp(-(centre + half))))
+    # the t interval of the same values leaves [0, 1]; the logit one does not
+    t = summarize(values)
+    assert t["ci_low"] < 0 and t["ci_high"] > 1
+    assert 0 < result["ci_low"] < mean < result["ci_high"] < 1
+
+
+def test_logit_interval_is_close_to_t_in_the_middle():
+    values = [0.49, 0.5, 0.51, 0.5]
+    t, logit = summarize(values), summarize(values, interval="logit")
+    assert logit["ci_low"] == pytest.approx(t["ci_low"], abs=1e-4)
+    assert logit["ci_high"] == pytest.approx(t["ci_high"], abs=1e-4)
+
+
+@pytest.mark.parametrize("values", [[1.0, 1.0, 1.0], [0.0, 0.0], [0.7, 0.7]])
+def test_logit_interval_degenerate_values(values):
+    result = summarize(values, interval="logit")
+    assert result["ci_low"] == result["ci_high"] == result["mean"]
+
+
+def test_logit_interval_refuses_values_outside_0_1():
+    with pytest.raises(ValueError, match="interval='logit' needs values in"):
+        summarize([0.5, 1.2], interval="logit")
+
+
+def test_unknown_interval_is_refused():
+    with pytest.raises(ValueError, match="interval must be one of"):
+        summarize([0.5, 0.6], interval="wilson")
+
+
+@pytest.mark.parametrize("confidence", ["0.95", None])
+def test_confidence_of_wrong_type_is_refused(confidence):
+    with pytest.raises(TypeError, match="confidence must be a number"):
+        summarize([0.5, 0.6], confidence=confidence)
+
+
+def test_seed_summary_passes_the_interval_on():
+    results = pd.DataFrame({"k": ["a"] * 3, "acc": [0.1, 0.97, 0.5]})
+    table = seed_summary(results, "k", "acc", interval="logit")
+    assert 0 < table.ci_low[0] < table.ci_high[0] < 1
+
+
+def test_seed_summary_keeps_a_missing_key_as_its_own_group():
+    results = pd.DataFrame({"k": ["a", "a", None, None], "acc": [0.1, 0.2, 0.3, 0.5]})
+    table = seed_summary(results, "k", "acc")
+    assert len(table) == 2 and table.n.tolist() == [2, 2]
+    assert table.k.isna().tolist() == [False, True]

@@ -6,18 +6,41 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import special as scipy_special
 from scipy import stats as scipy_stats
 
 
-def summarize(values: Sequence[float], confidence: float = 0.95) -> dict[str, float]:
-    """n, mean, sample std and a Student-t confidence interval of the mean."""
+INTERVALS = ("t", "logit")
+
+
+def summarize(
+    values: Sequence[float], confidence: float = 0.95, interval: str = "t"
+) -> dict[str, float]:
+    """n, mean, sample std and a confidence interval of the mean.
+
+    ``interval="t"`` is Student's t interval, mean ± t·s/√n. ``interval="logit"``
+    is for shares such as accuracies, values in [0, 1]: the same interval built
+    on the logit scale around the mean, with the delta-method standard error
+    s/(√n·p(1−p)), and mapped back, so it always lies inside [0, 1] and
+    contains the mean (the logit interval for a proportion).
+    """
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.number)):
+        raise TypeError(
+            f"confidence must be a number strictly between 0 and 1, got {confidence!r}"
+        )
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}")
+    if interval not in INTERVALS:
+        raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}")
     array = np.asarray(values, dtype=np.float64).reshape(-1)
     if array.size == 0:
         raise ValueError("values must hold at least one number, got none")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"values must be finite, got {array.tolist()}")
+    if interval == "logit" and (array.min() < 0 or array.max() > 1):
+        raise ValueError(
+            f"interval='logit' needs values in [0, 1] (shares), got {array.tolist()}"
+        )
     mean = float(array.mean())
     if array.size == 1:
         return {"n": 1, "mean": mean, "std": float("nan"),
@@ -25,8 +48,17 @@ def summarize(values: Sequence[float], confidence: float = 0.95) -> dict[str, fl
     std = float(array.std(ddof=1))
     quantile = float(scipy_stats.t.ppf(0.5 + confidence / 2, array.size - 1))
     half = quantile * std / np.sqrt(array.size)
+    if interval == "t":
+        return {"n": int(array.size), "mean": mean, "std": std,
+                "ci_low": mean - half, "ci_high": mean + half}
+    if std == 0 or mean in (0.0, 1.0):
+        return {"n": int(array.size), "mean": mean, "std": std,
+                "ci_low": mean, "ci_high": mean}
+    centre = np.log(mean / (1 - mean))
+    half_logit = half / (mean * (1 - mean))
+    low, high = scipy_special.expit([centre - half_logit, centre + half_logit])
     return {"n": int(array.size), "mean": mean, "std": std,
-            "ci_low": mean - half, "ci_high": mean + half}
+            "ci_low": float(low), "ci_high": float(high)}
 
 
 def seed_summary(
@@ -35,11 +67,14 @@ def seed_summary(
     value: str,
     confidence: float = 0.95,
     decimals: int = 3,
+    interval: str = "t",
 ) -> pd.DataFrame:
     """Summarize ``value`` over the runs (seeds) in each group of ``by``.
 
-    One row per group, in order of first appearance; the statistics are rounded
-    to ``decimals``, the group keys are left as they are.
+    One row per group, in order of first appearance (a missing key is a group
+    of its own); the statistics are rounded to ``decimals``, the group keys are
+    left as they are. ``interval`` is passed to :func:`summarize`: use
+    ``"logit"`` for accuracies, so that no interval leaves [0, 1].
     """
     if not isinstance(results, pd.DataFrame):
         raise TypeError(f"results must be a pandas DataFrame, got {type(results).__name__}")
@@ -54,7 +89,7 @@ def seed_summary(
         )
     rows = [
         {**dict(zip(keys, group if isinstance(group, tuple) else (group,), strict=True)),
-         **summarize(frame[value], confidence)}
+         **summarize(frame[value], confidence, interval)}
         for group, frame in results.groupby(keys, sort=False, dropna=False)
     ]
     summary = pd.DataFrame(rows)
