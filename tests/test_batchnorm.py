@@ -279,3 +279,84 @@ def test_feature_count_may_not_change_after_the_first_call():
 def test_non_numeric_input():
     with pytest.raises(TypeError, match="x must hold real numbers"):
         batchnorm_forward(np.array([["a", "b"], ["c", "d"]]), np.ones(2), np.zeros(2))
+
+
+def test_axis_of_the_wrong_type_in_the_functional_api():
+    x = np.ones((4, 3))
+    for bad in (1.0, True):
+        with pytest.raises(TypeError, match=rf"axis must be an int, got {bad!r}"):
+            batchnorm_forward(x, np.ones(3), np.zeros(3), axis=bad)
+        with pytest.raises(TypeError, match=rf"axis must be an int, got {bad!r}"):
+            batch_moments(x, axis=bad)
+
+
+@pytest.mark.parametrize("training", ["no", 1, 0.0])
+def test_training_must_be_a_bool(training):
+    ours = BatchNorm()
+    with pytest.raises(TypeError, match="training must be True, False or None"):
+        ours(np.ones((4, 3)), training=training)
+    assert ours.moving_mean is None  # refused before anything was built or updated
+
+
+def test_training_none_is_inference_mode():
+    x = _batch(np.random.default_rng(9), (6, 3))
+    ours = BatchNorm()
+    np.testing.assert_array_equal(ours(x, training=None), ours(x, training=False))
+    np.testing.assert_array_equal(ours.moving_mean, np.zeros(3))
+
+
+def test_an_empty_batch_has_no_moments():
+    with pytest.raises(ValueError, match=r"x has no values per feature \(axis=-1, shape \(0, 3\)"):
+        batch_moments(np.empty((0, 3)))
+    with pytest.raises(ValueError, match="x has 0 value"):
+        batchnorm_forward(np.empty((0, 3)), np.ones(3), np.zeros(3))
+
+
+@pytest.mark.parametrize(("shape", "axis"), LAYOUTS, ids=LAYOUT_IDS)
+def test_a_frozen_layer_runs_in_inference_mode_like_keras(shape, axis):
+    # Keras 3 gates the training branch on `training and self.trainable`.
+    rng = np.random.default_rng(10)
+    channels = shape[axis]
+    layer = _keras_layer(shape, axis, momentum=0.9)
+    ours = BatchNorm(axis=axis, momentum=0.9)
+    for step in range(3):  # give both the same, non-initial moving statistics
+        x = _batch(rng, shape, scale=1.0 + step)
+        layer(x, training=True)
+        ours(x, training=True)
+    mean, variance = ours.moving_mean.copy(), ours.moving_variance.copy()
+    layer.trainable = False
+    ours.trainable = False
+    x = _batch(rng, shape)
+    frozen_keras = _numpy(layer(x, training=True))
+    frozen_ours = ours(x, training=True)
+    assert relative_difference(frozen_keras, _numpy(layer(x, training=False))) == 0.0
+    assert relative_difference(frozen_ours, frozen_keras) <= TOLERANCE
+    np.testing.assert_array_equal(ours.moving_mean, mean)
+    np.testing.assert_array_equal(ours.moving_variance, variance)
+    assert relative_difference(ours.moving_variance, _numpy(layer.moving_variance)) <= TOLERANCE
+    # not normalized with the batch statistics: the output keeps the batch's offset
+    assert np.abs(batch_moments(frozen_ours, axis=axis)[0]).max() > 0.5
+    assert channels == ours.gamma.shape[0]
+    layer.trainable = True
+    ours.trainable = True
+    ours(x, training=True)
+    assert not np.array_equal(ours.moving_mean, mean)
+
+
+def test_trainable_must_be_a_bool():
+    with pytest.raises(TypeError, match="trainable must be True or False"):
+        BatchNorm(trainable="no")
+    assert "trainable=False" in repr(BatchNorm(trainable=False))
+
+
+def test_dtype_differs_from_keras_for_float64_input_only():
+    # Keras returns its compute dtype (float32 by default) whatever the input;
+    # the NumPy functions keep float64 (see the module docstring).
+    x = np.random.default_rng(11).normal(size=(5, 2))
+    keras_out = keras.layers.BatchNormalization()(x, training=True)
+    assert keras.backend.standardize_dtype(keras_out.dtype) == "float32"
+    assert batchnorm_forward(x, np.ones(2), np.zeros(2))[0].dtype == np.float64
+    for dtype in ("float16", "float32"):
+        keras_out = keras.layers.BatchNormalization()(x.astype(dtype), training=True)
+        ours = batchnorm_forward(x.astype(dtype), np.ones(2), np.zeros(2))[0]
+        assert keras.backend.standardize_dtype(keras_out.dtype) == ours.dtype == "float32"

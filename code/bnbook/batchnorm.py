@@ -5,12 +5,14 @@ axis, as in ``keras.layers.BatchNormalization``). The batch variance is the
 biased (population) one, epsilon sits inside the square root, and the moving
 statistics follow ``moving = moving * momentum + batch * (1 - momentum)``, so
 ``momentum`` weights the *old* value (Keras default 0.99; PyTorch's
-``momentum`` weights the new one). Computation runs in float64; results come
-back in the input's floating dtype promoted to at least float32 (float32 for
-float16, float32 or integer input, float64 for float64 input), as Keras
-computes in ``result_type(input dtype, float32)``.
+``momentum`` weights the new one). As in Keras 3, a layer whose ``trainable``
+is False runs in inference mode even when called with ``training=True`` and
+does not update its moving statistics. Computation runs in float64; results
+come back in float32 for float16, float32 or integer input and in float64 for
+float64 input. A Keras layer instead returns its compute dtype whatever the
+input: float32 under the default policy (also for float64 input), float64
+only for a layer created with ``dtype="float64"``.
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -97,7 +99,13 @@ def _broadcast(vector: np.ndarray, ndim: int, axis: int) -> np.ndarray:
 def batch_moments(x: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature batch mean and biased variance (float64) over every axis but ``axis``."""
     array = _as_input("x", x)
+    given_axis = axis
     axis = _check_axis(axis, array.ndim)
+    if array.shape[axis] and array.size == 0:
+        raise ValueError(
+            f"x has no values per feature (axis={given_axis}, shape {array.shape}): "
+            "the mean and variance of an empty batch are undefined"
+        )
     reduce_axes = tuple(a for a in range(array.ndim) if a != axis)
     values = array.astype(np.float64)
     return values.mean(axis=reduce_axes), values.var(axis=reduce_axes)
@@ -164,23 +172,40 @@ def batchnorm_backward(
 
 
 class BatchNorm:
-    """A batch-normalization layer with Keras's defaults and update rule; float64 state."""
+    """A batch-normalization layer with Keras's defaults and update rule; float64 state.
 
-    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3) -> None:
+    ``trainable=False`` freezes it as Keras 3 does: inference mode whatever
+    ``training`` says, and no update of the moving statistics.
+    """
+
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3,
+                 trainable: bool = True) -> None:
         """Store the settings; the weights are created on the first call."""
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise TypeError(f"axis must be an int, got {axis!r}")
         self.axis = int(axis)
         self.momentum = _check_momentum(momentum)
         self.epsilon = _check_epsilon(epsilon)
+        self.trainable = trainable
         self.gamma: np.ndarray | None = None
         self.beta: np.ndarray | None = None
         self.moving_mean: np.ndarray | None = None
         self.moving_variance: np.ndarray | None = None
 
+    @property
+    def trainable(self) -> bool:
+        """False freezes the layer: inference mode, moving statistics left alone."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"trainable must be True or False, got {value!r}")
+        self._trainable = bool(value)
+
     def __repr__(self) -> str:
         return (f"BatchNorm(axis={self.axis}, momentum={self.momentum}, "
-                f"epsilon={self.epsilon})")
+                f"epsilon={self.epsilon}, trainable={self.trainable})")
 
     def _build(self, channels: int) -> None:
         self.gamma = np.ones(channels)
@@ -188,8 +213,14 @@ class BatchNorm:
         self.moving_mean = np.zeros(channels)
         self.moving_variance = np.ones(channels)
 
-    def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """Normalize ``x``: batch statistics (training; updates the moving ones) or moving ones."""
+    def __call__(self, x: np.ndarray, training: bool | None = False) -> np.ndarray:
+        """Normalize ``x``: batch statistics (training; updates the moving ones) or moving ones.
+
+        ``training=None`` means inference, as in Keras; a frozen layer
+        (``trainable=False``) always runs in inference mode.
+        """
+        if training is not None and not isinstance(training, (bool, np.bool_)):
+            raise TypeError(f"training must be True, False or None, got {training!r}")
         array = _as_input("x", x)
         axis = _check_axis(self.axis, array.ndim)
         channels = array.shape[axis]
@@ -200,7 +231,7 @@ class BatchNorm:
                 f"x has {channels} features along axis {self.axis}, but the layer was built "
                 f"for {self.gamma.shape[0]}"
             )
-        if training:
+        if training and self.trainable:  # Keras 3's gate: a frozen layer does not train
             y, cache = batchnorm_forward(array, self.gamma, self.beta, self.axis, self.epsilon)
             momentum = self.momentum
             self.moving_mean = self.moving_mean * momentum + cache.mean * (1.0 - momentum)
