@@ -47,14 +47,38 @@ def test_gradients_through_a_stateless_model_call():
     np.testing.assert_allclose(keras.ops.convert_to_numpy(grad), X, rtol=1e-6)
 
 
-def test_to_numpy_casts():
-    (array,) = to_numpy([keras.ops.ones((2,))], np.float64)
-    assert array.dtype == np.float64
+def test_to_numpy_converts_values_and_casts():
+    first, second = to_numpy([keras.ops.convert_to_tensor(B), keras.ops.arange(3)], np.float64)
+    assert first.dtype == second.dtype == np.float64
+    np.testing.assert_array_equal(first, B.astype(np.float64))
+    np.testing.assert_array_equal(second, [0.0, 1.0, 2.0])
+    (kept,) = to_numpy((keras.ops.convert_to_tensor(W),))  # no dtype: the tensor's own
+    assert kept.dtype == np.float32
 
 
-def test_backend_is_one_of_three():
-    assert backend_name() in ("tensorflow", "jax", "torch")
-    assert backend_name() == keras.backend.backend()
+@pytest.mark.parametrize("make", [lambda: None, lambda: "abc", lambda: W,
+                                  lambda: keras.ops.convert_to_tensor(W)],
+                         ids=["None", "str", "array", "tensor"])
+def test_to_numpy_needs_a_list(make):
+    """A single tensor is not silently split into its rows."""
+    with pytest.raises(TypeError, match=r"^values must be a list of tensors"):
+        to_numpy(make())
+
+
+@pytest.mark.parametrize("compile", [True, False])
+def test_fn_must_return_a_scalar(compile):
+    """TensorFlow would silently differentiate the sum of a vector; every backend refuses."""
+    def vector(params):
+        return keras.ops.multiply(params[0], 2.0)
+
+    with pytest.raises(ValueError, match=r"^fn must return a scalar, got a value of shape \(3,\)"):
+        value_and_grad(vector, compile=compile)([np.ones(3, "float32")])
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+def test_backend_name_passes_the_three_supported_backends(monkeypatch, backend):
+    monkeypatch.setattr(autodiff.keras.backend, "backend", lambda: backend)
+    assert backend_name() == backend
 
 
 def test_unknown_backend_is_named(monkeypatch):

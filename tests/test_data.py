@@ -186,10 +186,29 @@ def test_fractions_must_leave_a_training_set(val, test):
         load_dataset("iris", val_fraction=val, test_fraction=test)
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, True, "0", None])
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "0", None, 2**32])
 def test_bad_seed(seed):
     with pytest.raises(ValueError, match=r"^seed must be a non-negative int"):
         load_dataset("iris", seed=seed)
+
+
+def test_fractions_accept_numpy_floats():
+    a = load_dataset("iris", val_fraction=np.float32(0.25), test_fraction=np.float64(0.2))
+    b = load_dataset("iris", val_fraction=0.25, test_fraction=0.2)
+    np.testing.assert_array_equal(a.x_val, b.x_val)
+
+
+@pytest.mark.parametrize(("val", "test"), [(0.01, 0.2), (0.01, 0.98)])
+def test_fractions_too_small_for_every_class_name_the_fractions(val, test):
+    with pytest.raises(ValueError, match=rf"^val_fraction={val} and test_fraction={test} leave "
+                                         r"a split of 'iris' too small"):
+        load_dataset("iris", val_fraction=val, test_fraction=test)
+
+
+def test_splits_refuse_mismatched_lengths():
+    x, y = np.zeros((3, 2)), np.zeros(3)
+    with pytest.raises(ValueError, match=r"^x_val and y_val must hold as many rows, got 3 and 2"):
+        Splits("x", x, y, x, y[:2], x, y)
 
 
 def test_seed_accepts_numpy_integer():

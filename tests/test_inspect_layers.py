@@ -39,6 +39,21 @@ def tiny_model() -> keras.Model:
     return model
 
 
+def tiny_sequential() -> keras.Model:
+    """The tiny model as a Sequential (no ``model.output``: only ``model.outputs``)."""
+    model = keras.Sequential([
+        keras.Input((2,)), keras.layers.Dense(3, name="hidden"),
+        keras.layers.Activation("relu", name="relu"), keras.layers.Dense(1, name="out")])
+    model.set_weights([W1, B1, W2, B2])
+    return model
+
+
+def two_output_model() -> keras.Model:
+    inputs = keras.Input((2,))
+    return keras.Model(inputs, [keras.layers.Dense(1, name="a")(inputs),
+                                keras.layers.Dense(1, name="b")(inputs)])
+
+
 def bn_model() -> keras.Model:
     keras.utils.set_random_seed(0)
     inputs = keras.Input((2,))
@@ -70,6 +85,9 @@ def test_layer_outputs_match_hand_computation():
 def test_layer_outputs_chosen_layers_in_given_order():
     outputs = layer_outputs(tiny_model(), X, ["out", "hidden"])
     assert list(outputs) == ["out", "hidden"]
+    h, _, out = by_hand()
+    np.testing.assert_allclose(outputs["out"], out, rtol=1e-6)
+    np.testing.assert_allclose(outputs["hidden"], h, rtol=1e-6)
 
 
 def test_layer_outputs_sequential_model():
@@ -116,6 +134,22 @@ def test_activation_table_units_are_the_last_axis():
     table = activation_table({"conv": images}, percentiles=(50,))
     assert table.loc[0, "unit_mean_spread"] == pytest.approx(np.std([0.0, 1.0, 0.0]))
     assert list(table.columns) == ["layer", "mean", "std", "p50", "unit_mean_spread"]
+
+
+def test_activation_table_unit_means_pool_positions():
+    """Each channel's mean is over samples and positions; here the values vary
+    over space, so a mean per position would give another spread."""
+    pattern = np.arange(16.0).reshape(4, 4) - 7.5  # zero mean over the positions
+    images = np.stack([np.stack([pattern + c for c in range(3)], axis=-1)] * 2)
+    table = activation_table({"conv": images}, percentiles=(50,))
+    assert table.loc[0, "unit_mean_spread"] == pytest.approx(np.std([0.0, 1.0, 2.0]))
+
+
+def test_activation_table_empty_or_non_numeric_output():
+    with pytest.raises(ValueError, match=r"^outputs\['a'\] must hold at least one value"):
+        activation_table({"a": np.zeros((0, 3))})
+    with pytest.raises(TypeError, match=r"^outputs\['a'\] must hold real numbers"):
+        activation_table({"a": np.array([["x", "y"]])})
 
 
 def test_activation_table_default_percentiles():
@@ -215,6 +249,55 @@ def test_gradients_in_training_mode_change_no_state():
     assert set(grads) == {"hidden/kernel", "bn/gamma", "bn/beta", "out/kernel", "out/bias"}
     for old, new in zip(before, model.non_trainable_weights, strict=True):
         np.testing.assert_array_equal(old, new.numpy())
+
+
+def test_gradients_of_a_sequential_model_match_hand_computation():
+    """A Sequential model has ``outputs`` but no ``output``: the gradients still work."""
+    expected = hand_gradients()
+    model = tiny_sequential()
+    grads = layer_gradients(model, X, Y, keras.losses.MeanSquaredError())
+    np.testing.assert_allclose(grads["out"], expected["d_out"], rtol=1e-5)
+    np.testing.assert_allclose(grads["hidden"], expected["d_h"], rtol=1e-5, atol=1e-7)
+    weights = weight_gradients(model, X, Y, keras.losses.MeanSquaredError())
+    assert [path.split("/", 1)[1] for path in weights] == [
+        "hidden/kernel", "hidden/bias", "out/kernel", "out/bias"]
+    for path, value in weights.items():
+        np.testing.assert_allclose(value, expected[path.split("/", 1)[1]], rtol=1e-5, atol=1e-7)
+    table = gradient_norms(model, X, Y, keras.losses.MeanSquaredError())
+    assert table["grad_norm"].iloc[2] == pytest.approx(
+        np.linalg.norm(expected["out/kernel"]), rel=1e-5)
+
+
+def test_gradients_need_a_single_output():
+    model = two_output_model()
+    with pytest.raises(ValueError, match=r"^model must have a single output"):
+        weight_gradients(model, X, Y, keras.losses.MeanSquaredError())
+    with pytest.raises(ValueError, match=r"^model must have a single output"):
+        layer_gradients(model, X, Y, keras.losses.MeanSquaredError(), ["a"])
+
+
+@pytest.mark.parametrize(("x", "y", "error", "message"), [
+    (X, Y[:1], ValueError, r"^x and y must hold as many targets as inputs.*\(1, 1\)"),
+    (X, Y[:3], ValueError, r"^x and y must hold as many targets as inputs"),
+    (X[:0], Y[:0], ValueError, r"^x must hold at least one sample"),
+    (X, np.hstack([Y, Y]), ValueError, r"^y must have 1 column\(s\).*\(4, 2\)"),
+    (X[:, :1], Y, ValueError, r"^x must have shape \(n, 2\).*\(4, 1\)"),
+    (X.astype(str), Y, TypeError, r"^x must hold real numbers"),
+    (X, 1.0, ValueError, r"^x and y must hold as many targets"),
+])
+def test_gradients_bad_batch(x, y, error, message):
+    """No silent broadcast of targets, no all-zero gradients of an empty batch."""
+    for model in (tiny_model(), tiny_sequential()):
+        with pytest.raises(error, match=message):
+            weight_gradients(model, x, y, keras.losses.MeanSquaredError())
+        with pytest.raises(error, match=message):
+            layer_gradients(model, x, y, keras.losses.MeanSquaredError())
+
+
+@pytest.mark.parametrize("x", [X[:, :1], X[0], np.zeros((4, 2, 3))])
+def test_layer_outputs_x_that_does_not_fit_the_input(x):
+    with pytest.raises(ValueError, match=r"^x must have shape \(n, 2\) to fit the model's input"):
+        layer_outputs(tiny_model(), x)
 
 
 @pytest.mark.parametrize("loss_fn", [None, "mse", 1.0])
@@ -359,6 +442,22 @@ def test_recorders_bad_every(every):
         StepRecorder(lambda m: {}, every)
     with pytest.raises(ValueError, match=r"^every must be a positive int"):
         PercentileRecorder(X, "hidden", every=every)
+
+
+def test_step_recorder_measure_must_return_a_mapping():
+    model = compiled(tiny_model(), 0.0, steps_per_execution=1)
+    recorder = StepRecorder(lambda m: 1.0, 1)
+    with pytest.raises(TypeError, match=r"^measure\(model\) must return a mapping.*float"):
+        model.fit(X, Y, epochs=1, verbose=0, callbacks=[recorder])
+
+
+def test_percentile_recorder_x_that_does_not_fit_the_input():
+    model = compiled(tiny_model(), 0.0, steps_per_execution=1)
+    recorder = PercentileRecorder(X[:, :1], "hidden")
+    with pytest.raises(ValueError, match=r"^x must have shape \(n, 2\)"):
+        model.fit(X, Y, epochs=1, verbose=0, callbacks=[recorder])
+    with pytest.raises(TypeError, match=r"^x must hold real numbers"):
+        PercentileRecorder(X.astype(str), "hidden")
 
 
 def test_step_recorder_measure_not_callable():

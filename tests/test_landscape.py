@@ -6,7 +6,8 @@ The values are checked against closed forms:
   quadratic: its gradient is ``g = 2/n X^T (X w - y)``, its Hessian
   ``H = 2/n X^T X``, so a step ``-eta g`` changes the loss to
   ``L - eta |g|^2 + eta^2/2 g^T H g`` and the gradient by ``-eta H g``;
-* a two-layer linear network ``x W1 W2`` whose gradients are written by hand.
+* two- and three-layer linear networks ``x W1 W2 (W3)`` whose gradients are
+  written by hand.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ Y = RNG.normal(size=(16, 1)).astype("float32")
 W = np.array([[0.5], [-1.0], [2.0]], dtype="float32")
 W1 = np.array([[1.0, -0.5], [0.25, 2.0], [-1.0, 0.5]], dtype="float32")
 W2 = np.array([[0.75], [-1.5]], dtype="float32")
+W2_WIDE = np.array([[0.75, 0.5], [-1.5, 1.0]], dtype="float32")
+W3 = np.array([[1.25], [-0.5]], dtype="float32")
 
 
 def linear_model() -> keras.Model:
@@ -44,6 +47,15 @@ def two_layer_model() -> keras.Model:
     outputs = keras.layers.Dense(1, use_bias=False, name="second")(hidden)
     model = keras.Model(inputs, outputs)
     model.set_weights([W1, W2])
+    return model
+
+
+def three_layer_model() -> keras.Model:
+    inputs = keras.Input((3,))
+    h = keras.layers.Dense(2, use_bias=False, name="first")(inputs)
+    h = keras.layers.Dense(2, use_bias=False, name="second")(h)
+    model = keras.Model(inputs, keras.layers.Dense(1, use_bias=False, name="third")(h))
+    model.set_weights([W1, W2_WIDE, W3])
     return model
 
 
@@ -82,6 +94,22 @@ def test_loss_and_gradients_at_other_weights_leave_the_model_alone():
     assert loss == pytest.approx(expected_loss, rel=1e-5)
     np.testing.assert_allclose(grads[0], expected_grad, rtol=1e-5)
     np.testing.assert_array_equal(model.get_weights()[0], W)
+
+
+def test_a_second_loss_on_the_same_model_is_its_own():
+    """The compiled gradient is cached per model and loss: MAE after MSE is MAE."""
+    model = linear_model()
+    mse, _ = loss_and_gradients(model, X, Y, MSE)
+    mae, grads = loss_and_gradients(model, X, Y, keras.losses.MeanAbsoluteError())
+    residual = X.astype(np.float64) @ W - Y
+    assert mse == pytest.approx(float(np.mean(residual**2)), rel=1e-5)
+    assert mae == pytest.approx(float(np.mean(np.abs(residual))), rel=1e-5)
+    np.testing.assert_allclose(grads[0], X.T @ np.sign(residual) / len(X), rtol=1e-5)
+    again, _ = loss_and_gradients(model, X, Y, MSE)
+    assert again == pytest.approx(mse)
+    inference, _ = loss_and_gradients(model, X, Y, keras.losses.MeanAbsoluteError(),
+                                      training=False)
+    assert inference == pytest.approx(mae)
 
 
 # ------------------------------------------------------------ gradient_path
@@ -160,6 +188,35 @@ def test_internal_covariate_shift_matches_hand_computation():
     assert second["cosine"] == pytest.approx(cosine, rel=1e-5)
 
 
+def test_internal_covariate_shift_moves_every_earlier_layer():
+    """Three layers: the last layer's G' follows a step of both earlier layers,
+    not only of the one just before it."""
+    rate = 0.1
+    table = internal_covariate_shift(three_layer_model(), X, Y, MSE, rate)
+    x, y = X.astype(np.float64), Y.astype(np.float64)
+    w1, w2, w3 = (w.astype(np.float64) for w in (W1, W2_WIDE, W3))
+    n = len(x)
+
+    def grads(w1, w2, w3):
+        d_out = 2 / n * (x @ w1 @ w2 @ w3 - y)
+        return (x.T @ d_out @ (w2 @ w3).T, (x @ w1).T @ d_out @ w3.T,
+                (x @ w1 @ w2).T @ d_out)
+
+    g1, g2, g3 = grads(w1, w2, w3)
+    second_after = grads(w1 - rate * g1, w2, w3)[1]
+    third_after = grads(w1 - rate * g1, w2 - rate * g2, w3)[2]
+    rows = table.set_index("layer")
+    assert rows.loc["first", "shift"] == 0
+    assert rows.loc["second", "shift"] == pytest.approx(np.linalg.norm(second_after - g2),
+                                                        rel=1e-4)
+    assert rows.loc["third", "grad_norm"] == pytest.approx(np.linalg.norm(g3), rel=1e-5)
+    assert rows.loc["third", "shift"] == pytest.approx(np.linalg.norm(third_after - g3),
+                                                       rel=1e-4)
+    only_previous = grads(w1, w2 - rate * g2, w3)[2]
+    assert rows.loc["third", "shift"] != pytest.approx(np.linalg.norm(only_previous - g3),
+                                                       rel=1e-2)
+
+
 def test_internal_covariate_shift_chosen_layers_and_earlier_bn_weights():
     model = bn_model()
     table = internal_covariate_shift(model, X, Y, MSE, 0.5, ["out"])
@@ -200,6 +257,23 @@ def test_x_and_y_of_different_lengths():
         loss_and_gradients(linear_model(), X[:0], Y[:0], MSE)
 
 
+def test_batch_that_does_not_fit_the_model():
+    """No silent broadcast of a wrong target width; features checked up front."""
+    with pytest.raises(ValueError, match=r"^y must have 1 column\(s\).*\(16, 2\)"):
+        loss_and_gradients(linear_model(), X, np.hstack([Y, Y]), MSE)
+    with pytest.raises(ValueError, match=r"^x must have shape \(n, 3\).*\(16, 2\)"):
+        gradient_path(linear_model(), X[:, :2], Y, MSE, [0.1])
+    with pytest.raises(TypeError, match=r"^x must hold real numbers"):
+        internal_covariate_shift(linear_model(), X.astype(str), Y, MSE, 0.1)
+
+
+def test_two_output_model_is_refused():
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, [keras.layers.Dense(1)(inputs), keras.layers.Dense(1)(inputs)])
+    with pytest.raises(ValueError, match=r"^model must have a single output"):
+        smoothness_along_gradient(model, X, Y, MSE, [0.1])
+
+
 @pytest.mark.parametrize("step_sizes", [[], [0.1, 0.0], [-1.0], [float("nan")], [True]])
 def test_bad_step_sizes(step_sizes):
     with pytest.raises(ValueError, match=r"^step_sizes must"):
@@ -235,6 +309,8 @@ def test_bad_weights():
         loss_and_gradients(model, X, Y, MSE, [W[:2]])
     with pytest.raises(TypeError, match=r"^weights must be a list of arrays"):
         loss_and_gradients(model, X, Y, MSE, W)
+    with pytest.raises(TypeError, match=r"^weights \(the array for .*kernel\) must hold real"):
+        loss_and_gradients(model, X, Y, MSE, [W.astype(str)])
 
 
 @pytest.mark.parametrize("training", [1, "yes", None])

@@ -12,6 +12,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from bnbook.plotting import (  # noqa: E402
+    BOOK_STYLE,
     figure,
     plot_curves,
     plot_histograms,
@@ -19,10 +20,6 @@ from bnbook.plotting import (  # noqa: E402
     plot_seed_summary,
 )
 from bnbook.stats import seed_summary  # noqa: E402
-
-
-def test_backend_is_agg():
-    assert matplotlib.get_backend().lower() == "agg"
 
 
 # --------------------------------------------------------------------- figure
@@ -51,10 +48,27 @@ def test_figure_single_axes_in_book_style():
     assert any(line.get_visible() for line in ax.xaxis.get_gridlines())
 
 
-def test_figure_style_does_not_leak():
-    before = plt.rcParams["axes.spines.top"]
-    figure()
-    assert plt.rcParams["axes.spines.top"] == before
+def test_figure_puts_the_style_into_the_global_settings():
+    """As documented: later plain-pyplot figures match. Starts from matplotlib's
+    defaults, so it passes alone or after any other test."""
+    with plt.rc_context():  # the settings are restored when the test ends
+        plt.rcdefaults()
+        assert plt.rcParams["axes.spines.top"] is True
+        figure()
+        for name, value in BOOK_STYLE.items():
+            expected = list(value) if isinstance(value, tuple) else value
+            assert plt.rcParams[name] == expected, name
+        _, later = plt.subplots()
+        assert not later.spines["top"].get_visible()
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"width": -1}, "width"), ({"width": 0}, "width"), ({"height": float("nan")}, "height"),
+    ({"height": "3"}, "height"), ({"width": True}, "width"),
+])
+def test_figure_bad_size(kwargs, name):
+    with pytest.raises(ValueError, match=rf"^{name} must be a finite number of inches > 0"):
+        figure(**kwargs)
 
 
 @pytest.mark.parametrize(("kwargs", "name"), [
@@ -100,6 +114,23 @@ def test_plot_curves_draws_on_given_axes():
 def test_plot_curves_empty():
     with pytest.raises(ValueError, match=r"^histories must map at least one label"):
         plot_curves({}, "loss")
+
+
+def test_plot_curves_not_a_mapping_of_tables():
+    with pytest.raises(TypeError, match=r"^histories must map labels to history tables.*list"):
+        plot_curves([_history([1.0])], "loss")
+    with pytest.raises(TypeError, match=r"^histories\['a'\] must be a history table.*list"):
+        plot_curves({"a": [1.0, 0.5]}, "loss")
+
+
+def test_plot_seed_summary_not_a_dataframe():
+    with pytest.raises(TypeError, match=r"^summary must be a DataFrame.*list"):
+        plot_seed_summary([{"mean": 1.0}], "x")
+
+
+def test_plot_histograms_non_numeric_sample():
+    with pytest.raises(TypeError, match=r"^samples\['a'\] must hold numbers"):
+        plot_histograms({"a": ["x"]})
 
 
 def test_plot_curves_missing_metric_names_metric_and_label():

@@ -81,6 +81,12 @@ def test_genuine_lines_are_not_noise(line):
     assert is_noise(line) is False
 
 
+@pytest.mark.parametrize("line", [None, b"bytes", 3])
+def test_is_noise_takes_a_str(line):
+    with pytest.raises(TypeError, match=r"^line must be a str"):
+        is_noise(line)
+
+
 def test_every_noise_pattern_is_exercised():
     """Each pattern catches at least one real line (none is dead)."""
     for pattern in NOISE_PATTERNS:
@@ -195,3 +201,56 @@ def test_without_filter_the_same_child_shows_the_noise():
     for line in TF_NOISE:
         assert line in result.stderr, line
     assert "genuine line two" in result.stderr
+
+
+def _run_child(source: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run ``source`` with quiet.py's path as argv[1]; its stdout and stderr captured."""
+    return subprocess.run(
+        [sys.executable, "-c", source, str(PACKAGE_DIR / "quiet.py")],
+        capture_output=True, text=True, timeout=timeout, env=subprocess_env(),
+    )
+
+
+LOAD_QUIET = r"""
+import importlib.util, os, sys
+spec = importlib.util.spec_from_file_location("bnbook_quiet", sys.argv[1])
+quiet = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(quiet)
+quiet.install_stderr_filter()
+"""
+
+
+def test_last_words_before_exit_are_passed_on():
+    """The drain at exit: a partial line waits in the filter (0.1 s) when the
+    process ends at once; the exit hook must still pass it on."""
+    child = LOAD_QUIET + r"""
+os.write(2, b"a full line\nWARNING: All log messages before absl::InitializeLog() is called\n")
+os.write(2, b"last words before exit")
+"""
+    result = _run_child(child)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "a full line\nlast words before exit"
+
+
+def test_a_failing_filter_gives_stderr_back():
+    """If the filter thread fails, fd 2 goes back to the real stderr: writers
+    never block on a pipe that nobody reads (its buffer holds 64 KiB)."""
+    child = LOAD_QUIET + r"""
+import threading, time
+def broken(line):
+    raise RuntimeError("filter broke")
+quiet.is_noise = broken
+os.write(2, b"first line\n")
+for _ in range(3):  # 3 x 100 KiB: more than the pipe holds
+    os.write(2, b"x" * 102400 + b"\n")
+os.write(2, b"after the failure\n")
+time.sleep(0.3)
+alive = [t.name for t in threading.enumerate() if t.name == "bnbook-stderr-filter"]
+print(alive, flush=True)
+"""
+    result = _run_child(child, timeout=30)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "first line\n" in result.stderr and "after the failure\n" in result.stderr
+    # Every byte arrives; what the pipe held may come after later direct writes.
+    assert result.stderr.count("x") == 3 * 102400
+    assert result.stdout.strip() == "[]"  # the thread has ended, fd 2 is plain stderr

@@ -48,9 +48,12 @@ def test_fit_quiet_with_validation_data_and_metrics(make_model, tiny_regression)
 
 def test_fit_quiet_accepts_validation_list_and_python_lists(make_model, tiny_regression):
     x, y = tiny_regression
-    table = fit_quiet(make_model(), x.tolist(), y.tolist(), epochs=1,
+    model = make_model()
+    table = fit_quiet(model, x.tolist(), y.tolist(), epochs=1,
                       validation_data=[x[:4], y[:4]])
     assert list(table.columns) == ["loss", "val_loss"]
+    final = model.evaluate(x[:4], y[:4], verbose=0)
+    assert table["val_loss"].iloc[0] == pytest.approx(final, abs=1e-4)
 
 
 def test_fit_quiet_prints_nothing(make_model, tiny_regression, capfd):
@@ -130,6 +133,62 @@ def test_fit_quiet_bad_seed(make_model, tiny_regression, seed):
     x, y = tiny_regression
     with pytest.raises(ValueError, match=r"^seed must be a non-negative int"):
         fit_quiet(make_model(), x, y, epochs=1, seed=seed)
+
+
+class _SeenRows(keras.metrics.Metric):
+    """Records the targets of every training batch (the row numbers, in this test)."""
+
+    def __init__(self):
+        super().__init__(name="seen")
+        self.batches: list[list[int]] = []
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Keep the batch's rows; the symbolic build's placeholder has none."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rows = keras.ops.convert_to_numpy(y_true)
+        except Exception:  # a symbolic tensor while Keras builds the metric
+            return
+        self.batches.append(rows.ravel().round().astype(int).tolist())
+
+    def result(self):
+        """Nothing to report: the batches are the record."""
+        return keras.ops.zeros(())
+
+
+# TensorFlow's eager tensors warn when run_eagerly's fit converts them for NumPy.
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+@pytest.mark.parametrize("steps_per_execution", [1, 2])
+def test_fit_quiet_shuffles_each_epoch_anew_over_all_rows(steps_per_execution):
+    """The batches fit really sees: each epoch a new permutation of every row,
+    drawn over the whole data set (not within windows of one batch). With 2
+    steps an execution, an epoch of 3 steps takes the per-epoch data path."""
+    rows, batch = 12, 5
+    x = np.repeat(np.arange(rows, dtype="float32")[:, None], 4, axis=1)
+    y = np.arange(rows, dtype="float32")
+    seen = {}
+    for seed in (3, 3, 4):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        metric = _SeenRows()
+        model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse", metrics=[metric],
+                      run_eagerly=True, steps_per_execution=steps_per_execution)
+        fit_quiet(model, x, y, epochs=3, batch_size=batch, seed=seed)
+        assert [len(b) for b in metric.batches] == [5, 5, 2] * 3
+        epochs = np.array(sum(metric.batches, [])).reshape(3, rows)
+        if seed in seen:
+            np.testing.assert_array_equal(epochs, seen[seed])  # the seed fixes the orders
+        seen[seed] = epochs
+    epochs = seen[3]
+    for order in epochs:
+        assert sorted(order) == list(range(rows))
+    assert len({tuple(order) for order in epochs}) == 3, "an epoch repeated another's order"
+    # Shuffled over all rows: rows travel further than one batch from their place,
+    # and the first batch of some epoch holds a row from beyond the first batch.
+    assert np.abs(epochs - np.arange(rows)).max() >= 2 * batch
+    assert any(max(order[:batch]) >= 2 * batch for order in epochs)
+    assert not np.array_equal(seen[3], seen[4])
 
 
 def test_fit_quiet_shuffles_from_seed(make_model, tiny_regression):
@@ -213,15 +272,66 @@ def test_fit_quiet_validation_data_mismatched(make_model, tiny_regression):
         fit_quiet(make_model(), x, y, epochs=1, validation_data=(x[:8], y[:7]))
 
 
-def test_bad_arguments_do_not_train(make_model, tiny_regression):
+@pytest.mark.parametrize("validation_data", [
+    (np.zeros((8, 4)), np.zeros(7)),  # lengths differ
+    (np.zeros((8, 3)), np.zeros(8)),  # features do not fit the input
+    (np.zeros((8, 4)), np.zeros((8, 2))),  # targets wider than the output
+    (np.zeros((8, 4)), np.full(8, np.nan)),
+])
+def test_bad_arguments_do_not_train(make_model, tiny_regression, validation_data):
     """Validation happens before fit: a refused call leaves the weights alone."""
     x, y = tiny_regression
-    model = make_model()
-    before = _weights(model)
-    with pytest.raises(ValueError):
-        fit_quiet(model, x, y, epochs=1, validation_data=(x[:8], y[:7]))
-    for a, b in zip(before, _weights(model), strict=True):
-        np.testing.assert_array_equal(a, b)
+    for compiled_first in (True, False):
+        model = make_model()
+        if compiled_first:  # built and compiled: Keras would check the shapes only after an epoch
+            fit_quiet(model, x, y, epochs=1)
+        before = _weights(model)
+        with pytest.raises(ValueError, match=r"^validation_data"):
+            fit_quiet(model, x, y, epochs=1, validation_data=validation_data)
+        for a, b in zip(before, _weights(model), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"x": np.zeros((0, 4)), "y": np.zeros(0)}, ValueError, r"^x/y must hold at least one sample"),
+    ({"x": np.full((8, 4), "a")}, TypeError, r"^x/y must hold real numbers"),
+    ({"x": {"a": np.zeros((8, 4))}}, TypeError, r"^x/y: the inputs must be one array"),
+    ({"x": np.zeros((8, 3))}, ValueError, r"^x must have shape \(n, 4\).*\(8, 3\)"),
+    ({"x": np.zeros(8)}, ValueError, r"^x must have shape \(n, 4\)"),
+    ({"y": np.zeros((8, 2))}, ValueError, r"^y must have 1 column\(s\).*\(8, 2\)"),
+    ({"x": np.full((8, 4), np.nan)}, ValueError, r"^x/y must be finite"),
+    ({"y": np.full(8, np.inf)}, ValueError, r"^x/y must be finite"),
+    ({"shuffle": "no"}, TypeError, r"^shuffle must be True or False, got 'no'"),
+    ({"shuffle": 1}, TypeError, r"^shuffle must be True or False"),
+    ({"callbacks": keras.callbacks.Callback()}, TypeError, r"^callbacks must be a list"),
+    ({"seed": 2**32}, ValueError, r"^seed must be a non-negative int below 2\*\*32"),
+])
+def test_fit_quiet_bad_data_and_options(make_model, kwargs, error, message):
+    """Each refused before training, with a message naming the argument."""
+    args = {"x": np.zeros((8, 4)), "y": np.zeros(8), **kwargs}
+    x, y = args.pop("x"), args.pop("y")
+    # A model without an Input is built for whatever features x has.
+    models = [make_model()] + ([] if "x must have shape" in message else [_unbuilt()])
+    for model in models:
+        before = _weights(model)
+        with pytest.raises(error, match=message):
+            fit_quiet(model, x, y, epochs=1, **args)
+        if before:  # the unbuilt model may have been built, but never trained
+            for a, b in zip(before, _weights(model), strict=True):
+                np.testing.assert_array_equal(a, b)
+
+
+def _unbuilt():
+    """A compiled Sequential model without an Input: built by its first fit."""
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    return model
+
+
+def test_fit_quiet_unbuilt_model_and_numpy_bool_shuffle(tiny_regression):
+    x, y = tiny_regression
+    table = fit_quiet(_unbuilt(), x, y, epochs=1, shuffle=np.bool_(False))
+    assert list(table.columns) == ["loss"]
 
 
 # -------------------------------------------------------------- history_table
@@ -257,6 +367,18 @@ def test_history_table_from_history_object():
 def test_history_table_bad_input(bad):
     with pytest.raises(TypeError, match=r"^history must be a keras History or a non-empty dict"):
         history_table(bad)
+
+
+@pytest.mark.parametrize("values", [0.5, ["a"], [[1.0, 2.0]], None])
+def test_history_table_metric_not_a_list_of_numbers(values):
+    with pytest.raises(TypeError, match=r"^history\['loss'\] must be a list of numbers"):
+        history_table({"loss": values})
+
+
+@pytest.mark.parametrize("decimals", ["2", 1.5, True, None])
+def test_history_table_bad_decimals(decimals):
+    with pytest.raises(TypeError, match=r"^decimals must be an int"):
+        history_table({"loss": [1.0]}, decimals=decimals)
 
 
 # -------------------------------------------------------------------- restart
@@ -310,11 +432,39 @@ def test_restart_uncompiled_model(make_model):
         restart(model, model.get_weights())
 
 
-@pytest.mark.parametrize("learning_rate", [0, -0.1, True, "0.1", float("-inf")])
+@pytest.mark.parametrize("learning_rate", [0, -0.1, True, "0.1", float("-inf"), float("inf"),
+                                           float("nan")])
 def test_restart_bad_learning_rate(make_model, learning_rate):
     model = make_model()
     with pytest.raises(ValueError, match=r"^learning_rate must be a positive number"):
         restart(model, model.get_weights(), learning_rate=learning_rate)
+
+
+def test_restart_accepts_a_numpy_learning_rate(make_model):
+    model = make_model()
+    restart(model, model.get_weights(), learning_rate=np.float32(0.25))
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize(("weights", "error", "message"), [
+    (None, TypeError, r"^weights must be a list of arrays.*NoneType"),
+    ("w", TypeError, r"^weights must be a list of arrays"),
+    (np.zeros(3), TypeError, r"^weights must be a list of arrays.*ndarray"),
+])
+def test_restart_weights_not_a_list(make_model, weights, error, message):
+    with pytest.raises(error, match=message):
+        restart(make_model(), weights)
+
+
+def test_restart_weights_with_nan(make_model):
+    model = make_model()
+    before = _weights(model)
+    bad = [w.copy() for w in before]
+    bad[0][0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"^weights must be finite"):
+        restart(model, bad)
+    for a, b in zip(before, _weights(model), strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_restart_weights_that_do_not_fit(make_model):
@@ -363,6 +513,8 @@ def test_each_epoch_is_a_fresh_permutation_from_the_seed():
         assert sorted(epoch) == list(range(10))
     assert not np.array_equal(seen[0], seen[1]) and not np.array_equal(seen[1], seen[2])
     assert not np.array_equal(seen[0], np.arange(10))
+    # Over all rows, not within windows of one batch: some row moves further.
+    assert np.abs(seen - np.arange(10)).max() >= 4
     np.testing.assert_array_equal(seen, epochs_seen(5))
     assert not np.array_equal(seen, epochs_seen(6))
 

@@ -65,6 +65,24 @@ def _torch(fn: Callable) -> Callable:
     return run
 
 
+def _check_scalar(value: object) -> None:
+    """Refuse a non-scalar value of ``fn``: a gradient needs one number."""
+    shape = tuple(getattr(value, "shape", ()))
+    if shape:
+        raise ValueError(f"fn must return a scalar, got a value of shape {shape}")
+
+
+def _scalar(fn: Callable) -> Callable:
+    """``fn``, checked to return a scalar before JAX or PyTorch differentiates it."""
+
+    def checked(params, *args):
+        value = fn(params, *args)
+        _check_scalar(value)
+        return value
+
+    return checked
+
+
 def value_and_grad(fn: Callable, *, compile: bool = True) -> Callable:
     """``fn(params, *args) -> scalar`` becomes ``(params, *args) -> (value, grads)``.
 
@@ -79,23 +97,30 @@ def value_and_grad(fn: Callable, *, compile: bool = True) -> Callable:
     if not isinstance(compile, bool):
         raise TypeError(f"compile must be True or False, got {compile!r}")
     backend = backend_name()
-    if backend == "tensorflow":
+    if backend == "tensorflow":  # checked after the call: its tape takes a vector's sum
         gradient = _tensorflow(fn, compile)
     elif backend == "jax":
-        gradient = _jax(fn, compile)
+        gradient = _jax(_scalar(fn), compile)
     else:
-        gradient = _torch(fn)
+        gradient = _torch(_scalar(fn))
 
     def checked(params: Sequence, *args):
         if isinstance(params, (str, bytes)) or not isinstance(params, Sequence):
             raise TypeError(
                 f"params must be a list of tensors or arrays, got {type(params).__name__}"
             )
-        return gradient(list(params), *args)
+        value, grads = gradient(list(params), *args)
+        _check_scalar(value)
+        return value, grads
 
     return checked
 
 
 def to_numpy(values: Sequence, dtype=None) -> list[np.ndarray]:
-    """Tensors of any backend as NumPy arrays."""
+    """Tensors of any backend (a list of them) as NumPy arrays."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(
+            "values must be a list of tensors or arrays (wrap a single tensor in a list), "
+            f"got {type(values).__name__}"
+        )
     return [np.asarray(keras.ops.convert_to_numpy(v), dtype=dtype) for v in values]

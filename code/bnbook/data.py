@@ -33,6 +33,15 @@ class Splits:
     x_test: np.ndarray
     y_test: np.ndarray
 
+    def __post_init__(self) -> None:
+        """Each split holds one target per input."""
+        for part in ("train", "val", "test"):
+            x, y = getattr(self, f"x_{part}"), getattr(self, f"y_{part}")
+            if len(x) != len(y):
+                raise ValueError(
+                    f"x_{part} and y_{part} must hold as many rows, got {len(x)} and {len(y)}"
+                )
+
     def __repr__(self) -> str:
         shapes = ", ".join(
             f"{part}={getattr(self, 'x_' + part).shape}" for part in ("train", "val", "test")
@@ -75,7 +84,9 @@ def _from_keras(name: str) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndar
 
 
 def _check_fraction(name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+    """A fraction strictly between 0 and 1 (a NumPy float is one too)."""
+    if (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+            or not 0 < value < 1):
         raise ValueError(f"{name} must be a float strictly between 0 and 1, got {value!r}")
 
 
@@ -106,24 +117,32 @@ def load_dataset(
             "val_fraction + test_fraction must be below 1, got "
             f"{val_fraction} + {test_fraction}"
         )
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+            or not 0 <= seed < 2**32):
+        raise ValueError(f"seed must be a non-negative int below 2**32, got {seed!r}")
+    val_fraction, test_fraction, seed = float(val_fraction), float(test_fraction), int(seed)
 
     stratify = name not in REGRESSION
-    if name in KERAS:
-        (x_rest, y_rest), (x_test, y_test) = _from_keras(name)
-        val_share = val_fraction
-    else:
-        x, y = _bundled(name)
-        x_rest, x_test, y_rest, y_test = train_test_split(
-            x, y, test_size=test_fraction, random_state=seed,
-            stratify=y if stratify else None,
+    try:
+        if name in KERAS:
+            (x_rest, y_rest), (x_test, y_test) = _from_keras(name)
+            val_share = val_fraction
+        else:
+            x, y = _bundled(name)
+            x_rest, x_test, y_rest, y_test = train_test_split(
+                x, y, test_size=test_fraction, random_state=seed,
+                stratify=y if stratify else None,
+            )
+            val_share = val_fraction / (1 - test_fraction)
+        x_train, x_val, y_train, y_val = train_test_split(
+            x_rest, y_rest, test_size=val_share, random_state=seed,
+            stratify=y_rest if stratify else None,
         )
-        val_share = val_fraction / (1 - test_fraction)
-    x_train, x_val, y_train, y_val = train_test_split(
-        x_rest, y_rest, test_size=val_share, random_state=seed,
-        stratify=y_rest if stratify else None,
-    )
+    except ValueError as exc:  # sklearn: a split too small to hold every class
+        raise ValueError(
+            f"val_fraction={val_fraction} and test_fraction={test_fraction} leave a split "
+            f"of {name!r} too small to hold every class ({exc})"
+        ) from exc
     y_dtype = np.float32 if name in REGRESSION else np.int32
     return Splits(
         name,

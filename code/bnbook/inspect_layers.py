@@ -116,16 +116,84 @@ def _check_loss(loss_fn: object) -> Callable:
     return loss_fn
 
 
+def _check_single_output(model: keras.Model) -> keras.KerasTensor:
+    """The model's one output tensor (``model.outputs``: Sequential has no ``output``)."""
+    outputs = model.outputs
+    if len(outputs) != 1:
+        raise ValueError(
+            "model must have a single output to take gradients of its loss, "
+            f"got {len(outputs)} outputs"
+        )
+    return outputs[0]
+
+
+def _check_numbers(name: str, value: object) -> np.ndarray:
+    """``value`` as an array of real numbers (or bools)."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    return array
+
+
+def _fits(shape: tuple, spec: tuple) -> bool:
+    """Whether ``shape`` matches ``spec``, where None in ``spec`` matches any length."""
+    return len(shape) == len(spec) and all(s is None or d == s
+                                           for d, s in zip(shape, spec, strict=True))
+
+
+def _check_features(name: str, x: np.ndarray, model: keras.Model) -> None:
+    """Refuse an ``x`` whose per-sample shape the model's single input cannot take."""
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):  # not built yet: Keras checks later
+        return
+    if not inputs or len(inputs) != 1:
+        return
+    spec, shape = tuple(inputs[0].shape[1:]), tuple(x.shape[1:])
+    # Keras itself adds or drops a trailing axis of length 1.
+    if (_fits(shape, spec) or (spec[-1:] == (1,) and _fits(shape, spec[:-1]))
+            or (shape[-1:] == (1,) and _fits(shape[:-1], spec))):
+        return
+    expected = ", ".join(["n", *("any" if s is None else str(s) for s in spec)])
+    raise ValueError(
+        f"{name} must have shape ({expected}) to fit the model's input, got {x.shape}"
+    )
+
+
+def _check_targets(name: str, y: np.ndarray, output: keras.KerasTensor) -> None:
+    """Refuse targets that a loss would silently broadcast against the model's output."""
+    units = output.shape[-1] if len(output.shape) > 1 else None
+    if units is not None and y.ndim == len(output.shape) and y.shape[-1] not in (1, units):
+        raise ValueError(
+            f"{name} must have {units} column(s), one per output unit (or 1 for class "
+            f"labels), got shape {y.shape}"
+        )
+
+
+def _check_batch(model: keras.Model, x, y) -> tuple[np.ndarray, np.ndarray]:
+    """``x``, ``y`` as arrays of numbers, one target per input, that fit the model."""
+    x_array, y_array = _check_numbers("x", x), _check_numbers("y", y)
+    if x_array.ndim == 0 or y_array.ndim == 0 or len(x_array) != len(y_array):
+        raise ValueError(
+            f"x and y must hold as many targets as inputs, got shapes {x_array.shape} "
+            f"and {y_array.shape}"
+        )
+    if len(x_array) == 0:
+        raise ValueError("x must hold at least one sample, got none")
+    _check_features("x", x_array, model)
+    _check_targets("y", y_array, _check_single_output(model))
+    return x_array, y_array
+
+
 def _column(q: float) -> str:
     return f"p{q:g}"
 
 
 def _probe(model: keras.Model, names: list[str], with_output: bool = False) -> keras.Model:
+    """A functional model from the input to the named layers' outputs (and the output)."""
     outputs = [model.get_layer(name).output for name in names]
     if with_output:
-        if isinstance(model.output, (list, tuple, dict)):
-            raise ValueError("model must have a single output to take gradients of its loss")
-        outputs.append(model.output)
+        outputs.append(_check_single_output(model))
     return keras.Model(_input(model), outputs)
 
 
@@ -166,6 +234,8 @@ def layer_outputs(
     model = _check_model(model)
     names = _check_names(model, layer_names)
     training = _check_bool("training", training)
+    x = _check_numbers("x", x)
+    _check_features("x", x, model)
     values = _run(_probe(model, names), x, training)
     return {name: keras.ops.convert_to_numpy(value)
             for name, value in zip(names, values, strict=True)}
@@ -191,10 +261,15 @@ def activation_table(
     qs = _check_percentiles(percentiles)
     rows = []
     for name, value in outputs.items():
-        array = np.asarray(value, dtype=np.float64)
+        array = _check_numbers(f"outputs[{name!r}]", value).astype(np.float64)
         if array.ndim < 2:
             raise ValueError(
                 f"outputs[{name!r}] must have a batch axis and a unit axis, "
+                f"got shape {array.shape}"
+            )
+        if array.size == 0:
+            raise ValueError(
+                f"outputs[{name!r}] must hold at least one value per unit, "
                 f"got shape {array.shape}"
             )
         unit_means = array.reshape(-1, array.shape[-1]).mean(axis=0)
@@ -276,6 +351,7 @@ def layer_gradients(
     names = _check_names(model, layer_names)
     loss_fn = _check_loss(loss_fn)
     training = _check_bool("training", training)
+    x, y = _check_batch(model, x, y)
     grads, _ = _gradients(model, x, y, loss_fn, names, training)
     return dict(zip(names, to_numpy(grads), strict=True))
 
@@ -295,6 +371,7 @@ def weight_gradients(
     model = _check_model(model)
     loss_fn = _check_loss(loss_fn)
     training = _check_bool("training", training)
+    x, y = _check_batch(model, x, y)
     _, grads = _gradients(model, x, y, loss_fn, [], training)
     return {v.path: g for v, g in zip(model.trainable_variables, to_numpy(grads), strict=True)}
 
@@ -365,6 +442,11 @@ class StepRecorder(keras.callbacks.Callback):
     def _record(self) -> None:
         step = self._step()
         result = self.measure(self.model)
+        if not isinstance(result, (Mapping, pd.DataFrame)):
+            raise TypeError(
+                "measure(model) must return a mapping of scalars or a DataFrame, "
+                f"got {type(result).__name__}"
+            )
         frame = (result.copy() if isinstance(result, pd.DataFrame)
                  else pd.DataFrame([dict(result)]))
         frame.insert(0, "step", step)
@@ -428,7 +510,7 @@ class PercentileRecorder(StepRecorder):
         self.units = units
         self.percentiles = _check_percentiles(percentiles)
         self.training = _check_bool("training", training)
-        self.x = keras.ops.convert_to_tensor(np.asarray(x))
+        self.x = keras.ops.convert_to_tensor(_check_numbers("x", x))
         self._probe = None
         super().__init__(self._measure, every)
 
@@ -445,6 +527,7 @@ class PercentileRecorder(StepRecorder):
                 f"units must be below {size}, the number of units of "
                 f"{self.layer_name!r}; got {self.units}"
             )
+        _check_features("x", keras.ops.convert_to_numpy(self.x), model)
         self._probe = _probe(model, [self.layer_name])
         super().on_train_begin(logs)
 

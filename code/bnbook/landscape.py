@@ -37,7 +37,14 @@ import numpy as np
 import pandas as pd
 
 from bnbook.autodiff import to_numpy, value_and_grad
-from bnbook.inspect_layers import _check_bool, _check_layer_names, _check_loss, _check_model
+from bnbook.inspect_layers import (
+    _check_batch,
+    _check_bool,
+    _check_layer_names,
+    _check_loss,
+    _check_model,
+    _check_numbers,
+)
 
 __all__ = [
     "gradient_path",
@@ -48,18 +55,6 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ checks
-
-
-def _check_batch(x, y) -> tuple:
-    x_array, y_array = np.asarray(x), np.asarray(y)
-    if x_array.ndim == 0 or y_array.ndim == 0 or len(x_array) != len(y_array):
-        raise ValueError(
-            f"x and y must hold as many targets as inputs, got shapes {x_array.shape} "
-            f"and {y_array.shape}"
-        )
-    if len(x_array) == 0:
-        raise ValueError("x must hold at least one sample, got none")
-    return x_array, y_array
 
 
 def _positive(name: str, value: object) -> float:
@@ -98,7 +93,7 @@ def _check_weights(model: keras.Model, weights: object) -> list[np.ndarray] | No
         )
     arrays = []
     for variable, value in zip(variables, weights, strict=True):
-        array = np.asarray(value)
+        array = _check_numbers(f"weights (the array for {variable.path})", value)
         if array.shape != tuple(variable.shape):
             raise ValueError(
                 f"weights: the array for {variable.path} must have shape "
@@ -176,7 +171,7 @@ def loss_and_gradients(
     model = _check_model(model)
     loss_fn = _check_loss(loss_fn)
     training = _check_bool("training", training)
-    x, y = _check_batch(x, y)
+    x, y = _check_batch(model, x, y)
     arrays = _check_weights(model, weights)
     evaluate = _gradient_fn(model, x, y, loss_fn, training)
     return evaluate(_current(model) if arrays is None else arrays)
@@ -208,7 +203,7 @@ def gradient_path(
     model = _check_model(model)
     loss_fn = _check_loss(loss_fn)
     training = _check_bool("training", training)
-    x, y = _check_batch(x, y)
+    x, y = _check_batch(model, x, y)
     etas = _check_step_sizes(step_sizes)
     evaluate = _gradient_fn(model, x, y, loss_fn, training)
     start = _current(model)
@@ -299,7 +294,7 @@ def internal_covariate_shift(
     model = _check_model(model)
     loss_fn = _check_loss(loss_fn)
     training = _check_bool("training", training)
-    x, y = _check_batch(x, y)
+    x, y = _check_batch(model, x, y)
     rate = _positive("learning_rate", learning_rate)
     slices = _layer_slices(model)
     names = _check_layer_names(

@@ -33,6 +33,10 @@ def figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 3
     for name, value in (("ncols", ncols), ("nrows", nrows)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
+    for name, value in (("width", width), ("height", height)):
+        if (isinstance(value, bool) or not isinstance(value, (int, float, np.number))
+                or not np.isfinite(value) or value <= 0):
+            raise ValueError(f"{name} must be a finite number of inches > 0, got {value!r}")
     plt.rcParams.update(BOOK_STYLE)
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height),
                              squeeze=False, layout="constrained")
@@ -41,8 +45,19 @@ def figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 3
 
 def plot_curves(histories: Mapping[str, pd.DataFrame], metric: str, ax=None):
     """Learning curves of ``metric``, one line per labelled history table."""
+    if not isinstance(histories, Mapping):
+        raise TypeError(
+            "histories must map labels to history tables (fit_quiet's DataFrames), "
+            f"got {type(histories).__name__}"
+        )
     if not histories:
         raise ValueError("histories must map at least one label to a history table")
+    for label, table in histories.items():
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(
+                f"histories[{label!r}] must be a history table (a DataFrame), "
+                f"got {type(table).__name__}"
+            )
     ax = ax if ax is not None else figure()[1][0]
     for label, table in histories.items():
         if metric not in table.columns:
@@ -60,6 +75,10 @@ def plot_curves(histories: Mapping[str, pd.DataFrame], metric: str, ax=None):
 def plot_seed_summary(summary: pd.DataFrame, x: str, label: str | None = None,
                       ax=None, logx: bool = False):
     """Mean with its confidence interval as error bars, one line per ``label`` group."""
+    if not isinstance(summary, pd.DataFrame):
+        raise TypeError(
+            f"summary must be a DataFrame from stats.seed_summary, got {type(summary).__name__}"
+        )
     needed = [x, "mean", "ci_low", "ci_high"] + ([label] if label else [])
     missing = [column for column in needed if column not in summary.columns]
     if missing:
@@ -88,7 +107,11 @@ def plot_histograms(samples: Mapping[str, Sequence[float] | np.ndarray], bins: i
         raise ValueError(f"bins must be a positive int, got {bins!r}")
     ax = ax if ax is not None else figure()[1][0]
     for label, values in samples.items():
-        ax.hist(np.asarray(values, dtype=float).ravel(), bins=bins, alpha=0.5,
+        try:
+            array = np.asarray(values, dtype=float).ravel()
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"samples[{label!r}] must hold numbers ({exc})") from exc
+        ax.hist(array, bins=bins, alpha=0.5,
                 density=density, label=label)
     ax.set_ylabel("density" if density else "count")
     ax.legend()

@@ -12,6 +12,7 @@ other byte on, so genuine errors still show.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import re
@@ -46,6 +47,8 @@ _installed = False
 
 def is_noise(line: str) -> bool:
     """Whether a stderr line is a known, harmless framework notice."""
+    if not isinstance(line, str):
+        raise TypeError(f"line must be a str (decode bytes first), got {type(line).__name__}")
     return any(pattern.search(line) for pattern in NOISE_PATTERNS)
 
 
@@ -54,25 +57,61 @@ def in_notebook_kernel() -> bool:
     return "ipykernel" in sys.modules or "google.colab" in sys.modules
 
 
-def _forward(read_fd: int, write_fd: int) -> None:
-    pending = b""
-    while True:
-        ready, _, _ = select.select([read_fd], [], [], 0.1)
-        if ready:
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` (``os.write`` may write only part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _give_back(read_fd: int, write_fd: int, pending: bytes) -> None:
+    """Put the original stderr back on fd 2 and pass on, unfiltered, what the pipe holds."""
+    # Else a dead filter would leave fd 2 on a pipe that nobody reads: once its
+    # buffer filled, every write to stderr would block for good.
+    with contextlib.suppress(OSError):
+        os.dup2(write_fd, 2)  # the pipe's last writer is gone: reading ends at EOF
+    chunks = [pending]
+    with contextlib.suppress(OSError):
+        while select.select([read_fd], [], [], 0.1)[0]:
             chunk = os.read(read_fd, 65536)
-            if not chunk:  # every writer closed: pass on what is left, then stop
-                if pending and not is_noise(pending.decode(errors="replace")):
-                    os.write(write_fd, pending)
+            if not chunk:
                 break
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            kept = [line for line in lines if not is_noise(line.decode(errors="replace"))]
-            if kept:
-                os.write(write_fd, b"\n".join(kept) + b"\n")
-        elif pending:  # a partial line that has waited: pass it on
-            if not is_noise(pending.decode(errors="replace")):
-                os.write(write_fd, pending)
-            pending = b""
+            chunks.append(chunk)
+    with contextlib.suppress(OSError):
+        _write_all(write_fd, b"".join(chunks))
+    with contextlib.suppress(OSError):
+        os.close(read_fd)
+
+
+def _kept(data: bytes) -> bool:
+    """Whether a line (or a partial one) of stderr is not noise."""
+    return not is_noise(data.decode(errors="replace"))
+
+
+def _forward(read_fd: int, write_fd: int) -> None:
+    """Copy the pipe to the original stderr, minus noise; on any failure, give fd 2 back."""
+    pending = b""
+    try:
+        while True:
+            ready, _, _ = select.select([read_fd], [], [], 0.1)
+            if ready:
+                chunk = os.read(read_fd, 65536)
+                if not chunk:  # every writer closed: pass on what is left, then stop
+                    if pending and _kept(pending):
+                        _write_all(write_fd, pending)
+                    break
+                pending += chunk
+                *lines, rest = pending.split(b"\n")
+                kept = [line for line in lines if _kept(line)]
+                if kept:
+                    _write_all(write_fd, b"\n".join(kept) + b"\n")
+                pending = rest
+            elif pending:  # a partial line that has waited: pass it on
+                if _kept(pending):
+                    _write_all(write_fd, pending)
+                pending = b""
+    except Exception:  # noqa: BLE001 -- any failure: stop filtering, never block stderr
+        _give_back(read_fd, write_fd, pending)
 
 
 def quiet_python_loggers() -> None:

@@ -75,13 +75,20 @@ def _exact_float32() -> None:
         torch.backends.cudnn.allow_tf32 = False
 
 
+def _check_seed(seed: object) -> int:
+    """A seed every generator accepts: an int in [0, 2**32)."""
+    if (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+            or not 0 <= seed < 2**32):
+        raise ValueError(f"seed must be a non-negative int below 2**32, got {seed!r}")
+    return int(seed)
+
+
 def setup(seed: int = 0, *, scale: int = 1) -> str:
     """Seed Python, NumPy and Keras, make TensorFlow ops deterministic and float32
     exact (no TF32), silence framework log noise, set the run's scale
     (``bnbook.scale``), and return a one-line environment report (which names
     the scale when it is not 1)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = _check_seed(seed)
     bnbook_scale.set_scale(scale)
     if in_notebook_kernel():
         install_stderr_filter()
@@ -93,14 +100,14 @@ def setup(seed: int = 0, *, scale: int = 1) -> str:
                       "kernels may not be the book's: numbers can differ slightly from the "
                       "stored ones. Import bnbook first.", stacklevel=2)
     _exact_float32()
-    random.seed(int(seed))
-    np.random.seed(int(seed))  # noqa: NPY002 -- libraries still draw from the legacy global
-    keras.utils.set_random_seed(int(seed))
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 -- libraries still draw from the legacy global
+    keras.utils.set_random_seed(seed)
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
-    report = environment_report(int(seed))
+    report = environment_report(seed)
     bnbook_scale.record("environment", report=report)
     return report
 
@@ -139,6 +146,7 @@ def environment_report(seed: int) -> str:
     """Versions, backend and device in one stable line."""
     import keras
 
+    seed = _check_seed(seed)
     python = ".".join(platform.python_version_tuple()[:2])
     scaled = f"scale {bnbook_scale.current()} | " if bnbook_scale.current() > 1 else ""
     return (

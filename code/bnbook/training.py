@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -9,18 +11,54 @@ from bnbook import scale
 
 
 def _positive_int(name: str, value: object) -> int:
+    """``value`` as an int >= 1, or a ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
     return int(value)
 
 
 def _pair(name: str, x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs and targets as arrays of finite numbers, one target per input, not empty."""
+    if isinstance(x, Mapping):
+        raise TypeError(
+            f"{name}: the inputs must be one array (fit_quiet trains single-input "
+            f"models), got {type(x).__name__}"
+        )
     x, y = np.asarray(x), np.asarray(y)
+    for array in (x, y):
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
     if x.ndim == 0 or y.ndim == 0 or len(x) != len(y):
         raise ValueError(
             f"{name} must hold as many targets as inputs, got {x.shape} and {y.shape}"
         )
+    if len(x) == 0:
+        raise ValueError(f"{name} must hold at least one sample, got none")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError(f"{name} must be finite: it contains NaN or infinity")
     return x, y
+
+
+def _check_shapes(model, pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """Per-sample shapes checked against the model's input and output, where defined."""
+    from bnbook.inspect_layers import _check_features, _check_targets
+
+    for prefix, (x, y) in pairs.items():
+        _check_features(f"{prefix}x", x, model)
+        try:
+            outputs = model.outputs
+        except (AttributeError, ValueError):  # not built yet: checked again once built
+            continue
+        if outputs and len(outputs) == 1:
+            _check_targets(f"{prefix}y", y, outputs[0])
+
+
+def _check_seed(seed: object) -> int:
+    """A seed NumPy accepts: an int in [0, 2**32)."""
+    if (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+            or not 0 <= seed < 2**32):
+        raise ValueError(f"seed must be a non-negative int below 2**32, got {seed!r}")
+    return int(seed)
 
 
 def _dataset(x: np.ndarray, y: np.ndarray, batch_size: int):
@@ -128,8 +166,19 @@ def fit_quiet(
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (x_val, y_val)")
         validation_data = _pair("validation_data", *validation_data)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = _check_seed(seed)
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+    if callbacks is not None and (not isinstance(callbacks, Sequence)
+                                  or isinstance(callbacks, (str, bytes))):
+        raise TypeError(
+            f"callbacks must be a list of keras callbacks, got {type(callbacks).__name__}"
+        )
+    # Every check before training: none may fail after an epoch has changed the weights.
+    pairs = {"": (x, y)}
+    if validation_data is not None:
+        pairs["validation_data "] = validation_data
+    _check_shapes(model, pairs)
     if keras.backend.backend() == "torch" and model.steps_per_execution > 1:
         # PyTorch-specific: Keras runs one step per call there and refuses more.
         model.steps_per_execution = 1
@@ -137,11 +186,12 @@ def fit_quiet(
     # batch, then restarts the data: one epoch's order spent, so a first fit
     # would see other batches than a later fit from the same seed. Build first.
     model._symbolic_build(data_batch=(x[:batch_size], y[:batch_size]))
+    _check_shapes(model, pairs)  # a model built just now has its input and output now
     if keras.backend.backend() != "tensorflow":
         # fit's own shuffle (no TensorFlow) and PyTorch's dropout draw from the global
         # generators; on TensorFlow, reseeding them would retrace the training step.
-        keras.utils.set_random_seed(int(seed))
-    _reseed_random_layers(model, int(seed))
+        keras.utils.set_random_seed(seed)
+    _reseed_random_layers(model, seed)
     callbacks = list(callbacks or [])
     if scale.show_progress():
         callbacks.append(_progress_bar(epochs, model.name))
@@ -152,7 +202,7 @@ def fit_quiet(
             # One pass over all epochs only if no execution of several steps can
             # straddle two epochs.
             one_pass = steps % model.steps_per_execution == 0
-            train, set_epoch = _shuffled(x, y, batch_size, epochs, int(seed), one_pass)
+            train, set_epoch = _shuffled(x, y, batch_size, epochs, seed, one_pass)
             if one_pass:
                 common["steps_per_epoch"] = steps
             else:
@@ -175,10 +225,20 @@ def history_table(history, decimals: int = 4) -> pd.DataFrame:
             "history must be a keras History or a non-empty dict of metric lists, "
             f"got {type(history).__name__}"
         )
-    lengths = {name: len(values) for name, values in logs.items()}
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+        raise TypeError(f"decimals must be an int, got {decimals!r}")
+    columns = {}
+    for name, values in logs.items():
+        array = np.asarray(values)
+        if array.ndim != 1 or array.dtype.kind not in "biuf":
+            raise TypeError(
+                f"history[{name!r}] must be a list of numbers, one per epoch, got {values!r:.60}"
+            )
+        columns[name] = array.astype(float)
+    lengths = {name: len(values) for name, values in columns.items()}
     if len(set(lengths.values())) > 1:
         raise ValueError(f"history must hold one value per epoch for every metric, got {lengths}")
-    table = pd.DataFrame({name: np.asarray(values, dtype=float) for name, values in logs.items()})
+    table = pd.DataFrame(columns)
     table.index = pd.RangeIndex(1, len(table) + 1, name="epoch")
     return table.round(decimals)
 
@@ -195,10 +255,18 @@ def restart(model, weights: list, learning_rate: float | None = None) -> None:
         raise ValueError("model must be a compiled keras.Model")
     if learning_rate is not None and (
         isinstance(learning_rate, bool)
-        or not isinstance(learning_rate, (int, float))
+        or not isinstance(learning_rate, (int, float, np.integer, np.floating))
+        or not np.isfinite(learning_rate)
         or learning_rate <= 0
     ):
         raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    if isinstance(weights, (str, bytes)) or not isinstance(weights, Sequence):
+        raise TypeError(
+            "weights must be a list of arrays, as model.get_weights() returns, "
+            f"got {type(weights).__name__}"
+        )
+    if not all(np.isfinite(np.asarray(w, dtype=float)).all() for w in weights):
+        raise ValueError("weights must be finite: they contain NaN or infinity")
     try:
         model.set_weights(weights)
     except ValueError as exc:
