@@ -360,3 +360,12 @@ def test_dtype_differs_from_keras_for_float64_input_only():
         keras_out = keras.layers.BatchNormalization()(x.astype(dtype), training=True)
         ours = batchnorm_forward(x.astype(dtype), np.ones(2), np.zeros(2))[0]
         assert keras.backend.standardize_dtype(keras_out.dtype) == ours.dtype == "float32"
+
+
+def test_numpy_scalars_are_valid_epsilon_and_momentum():
+    x = np.arange(12.0).reshape(4, 3)
+    gamma, beta = np.ones(3), np.zeros(3)
+    y_int, _ = batchnorm_forward(x, gamma, beta, epsilon=np.int64(1))
+    y_float, _ = batchnorm_forward(x, gamma, beta, epsilon=1.0)
+    np.testing.assert_array_equal(y_int, y_float)
+    assert BatchNorm(momentum=np.float32(0.9)).momentum == pytest.approx(0.9)

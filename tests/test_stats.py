@@ -237,3 +237,31 @@ def test_seed_summary_keeps_a_missing_key_as_its_own_group():
     table = seed_summary(results, "k", "acc")
     assert len(table) == 2 and table.n.tolist() == [2, 2]
     assert table.k.isna().tolist() == [False, True]
+
+
+@pytest.mark.parametrize("values", ["abc", ["a", "b"], {"a": 1}, {1, 2}, [[1, 2], [3]]])
+def test_summarize_refuses_what_is_not_numbers(values):
+    with pytest.raises(TypeError, match="values must be a"):
+        summarize(values)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"by": 0}, TypeError, "by must be a column name"),
+        ({"by": []}, ValueError, "by must name at least one column"),
+        ({"by": ["k", "acc"]}, ValueError, "cannot also be a grouping column"),
+        ({"decimals": 1.5}, TypeError, "decimals must be an int"),
+        ({"decimals": "2"}, TypeError, "decimals must be an int"),
+    ],
+)
+def test_seed_summary_bad_arguments(kwargs, error, message):
+    results = pd.DataFrame({"k": ["a", "a"], "acc": [0.5, 0.6]})
+    with pytest.raises(error, match=message):
+        seed_summary(results, **{"by": "k", "value": "acc", **kwargs})
+
+
+def test_seed_summary_refuses_a_value_column_of_strings():
+    results = pd.DataFrame({"k": ["a", "a"], "acc": ["x", "y"]})
+    with pytest.raises(TypeError, match="value column 'acc' must hold numbers"):
+        seed_summary(results, "k", "acc")

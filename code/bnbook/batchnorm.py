@@ -56,14 +56,14 @@ def _check_axis(axis: object, ndim: int) -> int:
 
 
 def _check_epsilon(epsilon: object) -> float:
-    if (isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.floating))
+    if (isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.number))
             or not np.isfinite(epsilon) or epsilon <= 0):
         raise ValueError(f"epsilon must be a finite number > 0, got {epsilon!r}")
     return float(epsilon)
 
 
 def _check_momentum(momentum: object) -> float:
-    if (isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.floating))
+    if (isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.number))
             or not 0 <= momentum <= 1):
         raise ValueError(f"momentum must be a number in [0, 1], got {momentum!r}")
     return float(momentum)

@@ -13,6 +13,21 @@ from scipy import stats as scipy_stats
 INTERVALS = ("t", "logit")
 
 
+def _numbers(values: object) -> np.ndarray:
+    """``values`` flattened to float64, or a TypeError saying what was expected."""
+    if isinstance(values, (str, bytes, dict, set, frozenset)):
+        raise TypeError(
+            f"values must be a sequence or array of numbers, got {type(values).__name__}"
+        )
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"values must be a flat sequence or array of numbers, got {values!r:.60} ({error})"
+        ) from None
+    return array.reshape(-1)
+
+
 def summarize(
     values: Sequence[float], confidence: float = 0.95, interval: str = "t"
 ) -> dict[str, float]:
@@ -32,7 +47,7 @@ def summarize(
         raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}")
     if interval not in INTERVALS:
         raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}")
-    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    array = _numbers(values)
     if array.size == 0:
         raise ValueError("values must hold at least one number, got none")
     if not np.all(np.isfinite(array)):
@@ -80,12 +95,27 @@ def seed_summary(
         raise TypeError(f"results must be a pandas DataFrame, got {type(results).__name__}")
     if results.empty:
         raise ValueError("results must hold at least one row, got an empty DataFrame")
-    keys = [by] if isinstance(by, str) else list(by)
+    if isinstance(by, str):
+        keys = [by]
+    elif isinstance(by, (list, tuple)) and all(isinstance(k, str) for k in by):
+        keys = list(by)
+    else:
+        raise TypeError(f"by must be a column name or a list of column names, got {by!r}")
+    if not keys:
+        raise ValueError("by must name at least one column to group by, got none")
+    if value in keys:
+        raise ValueError(f"value {value!r} cannot also be a grouping column in by={keys}")
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+        raise TypeError(f"decimals must be an int, got {decimals!r}")
     missing = [column for column in [*keys, value] if column not in results.columns]
     if missing:
         raise ValueError(
             f"by/value name columns that results lacks: {missing}; "
             f"columns are {list(results.columns)}"
+        )
+    if not pd.api.types.is_numeric_dtype(results[value]):
+        raise TypeError(
+            f"value column {value!r} must hold numbers, got dtype {results[value].dtype}"
         )
     rows = [
         {**dict(zip(keys, group if isinstance(group, tuple) else (group,), strict=True)),
