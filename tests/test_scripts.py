@@ -109,7 +109,7 @@ import appendix  # noqa: E402
 
 def test_recorded_page_matches_the_results_files():
     paths = appendix.sources([])
-    assert paths, "no recorded results in results/gpu"
+    assert paths, f"no recorded results in {appendix.RESULTS}"
     assert appendix.PAGE.read_text() == appendix.page_text(paths), (
         "recorded_results.md is stale: run python code/scripts/appendix.py")
 

@@ -2,11 +2,11 @@
 
     python code/scripts/appendix.py [RESULTS.json ...]   # writes recorded_results.md
 
-With no file named, every ``results/gpu/run*-results.json`` in order; a later
-run's record of a chapter replaces an earlier one's. ``results/gpu/notes.md``,
-if present, is appended. The page is generated, never edited by hand; a test
-checks that it matches the results files, which code/scripts/scale.py wrote on
-the GPU machine.
+With no file named, every ``results/larger-scale/run*-results.json`` in order;
+a later run's record of a chapter replaces an earlier one's.
+``results/larger-scale/notes.md``, if present, is appended. The page is
+generated, never edited by hand; a test checks that it matches the results
+files, which code/scripts/scale.py wrote (``make scale SCALE=2``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "results" / "gpu"
+RESULTS = ROOT / "results" / "larger-scale"
 PAGE = ROOT / "recorded_results.md"
 VERSION_ORDER = ("python", "keras", "jax", "jaxlib", "tensorflow", "torch", "numpy", "papermill")
 
@@ -53,22 +53,23 @@ def render(runs: list[tuple[str, dict]], notes: str = "") -> str:
         raise ValueError("the runs of one appendix must share a scale and a backend")
     held = sum(c["holds"] for ch in chapters for c in ch["claims"])
     total = sum(len(ch["claims"]) for ch in chapters)
+    folder = Path(runs[0][0]).parent.as_posix()
     lines = [
-        "# Recorded results at full scale",
+        "# Results at a larger scale",
         "",
         ":::{important}",
-        "This page is **recorded, not executed in CI**. It shows the results files",
-        "that `code/scripts/gpu_suite.sh` wrote on a GPU machine (in `results/gpu/`);",
-        "the page is generated from them by `code/scripts/appendix.py`, and a test",
-        "checks that the two agree. Every other page of the book is executed at book",
-        "scale on a CPU, and its outputs are verified in CI.",
+        "This page is **recorded**: it shows the results files in",
+        f"`{folder}/`, which `code/scripts/scale.py` wrote, and is generated",
+        "from them by `code/scripts/appendix.py`. Every other page is executed at",
+        "book scale, and its stored outputs are checked to reproduce.",
         ":::",
         "",
         f"Every chapter ran with `SCALE = {first['scale']}` (see each chapter's sizes",
         "cell: more seeds, and more data, epochs or depth where the chapter says so)",
-        f"under the {first['backend']} backend, each in its own kernel. At a larger scale",
-        "a claim that fails is recorded instead of stopping the chapter: whether the",
-        "book's conclusions survive a bigger experiment is itself a result.",
+        f"under the {first['backend']} backend, each in its own kernel. At a larger",
+        "scale a claim that fails is recorded with its measured values instead of",
+        "stopping the chapter: whether the book's conclusions survive a bigger",
+        "experiment is itself a result.",
         "",
         "## Runs",
         "",
@@ -87,8 +88,8 @@ def render(runs: list[tuple[str, dict]], notes: str = "") -> str:
     lines += [
         "",
         "Where a chapter ran more than once, the table shows its last run. The time",
-        "of a chapter that ran beside others includes their contention for the GPU",
-        "and the CPU cores.",
+        "of a chapter that ran beside others includes their contention for the",
+        "processor.",
         "",
         "## Chapters",
         "",
@@ -107,7 +108,7 @@ def render(runs: list[tuple[str, dict]], notes: str = "") -> str:
     stopped = [ch for ch in chapters if ch["status"] != "ok"]
     lines += ["", "## Claims that did not hold at this scale", ""]
     if failing:
-        lines += ["Each is a sentence of a chapter, checked at book scale on a CPU; in this",
+        lines += ["Each is a sentence of a chapter, which holds at book scale; in this",
                   "run the data did not bear it out:", ""]
         lines += [f"- {chapter_title(ch['notebook'])}: {c['statement']}{measured(c)}"
                   for ch, c in failing]
@@ -131,7 +132,7 @@ def measured(claim: dict) -> str:
 
 
 def sources(args: list[str]) -> list[Path]:
-    """The results files named, or every recorded run in results/gpu, in order."""
+    """The results files named, or every recorded run in RESULTS, in order."""
     return [Path(a).resolve() for a in args] or sorted(RESULTS.glob("run*-results.json"))
 
 
