@@ -551,3 +551,26 @@ def test_steps_per_execution_that_does_not_divide_an_epoch(tiny_regression):
             tables.append(fit_quiet(model, x, y, epochs=3, batch_size=len(x) // 4, seed=2))
         assert int(model.optimizer.iterations.numpy()) == 3 * 4
     pd.testing.assert_frame_equal(tables[0], tables[1], atol=1e-6)
+
+
+def test_seeded_kernels_redraws_kernels_only_and_from_the_seed():
+    weights = [np.zeros((3, 4), "float32"), np.ones(4, "float32"),
+               np.zeros((4, 2), "float32")]
+    first = training.seeded_kernels(weights, 1)
+    again = training.seeded_kernels(weights, 1)
+    other = training.seeded_kernels(weights, 2)
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(first[1], weights[1])  # not a kernel: kept
+    assert not np.array_equal(first[0], other[0])
+    assert not np.array_equal(first[0][:, :2], first[2][:3])  # each kernel its own draw
+    limit = np.sqrt(6 / (3 + 4))  # Glorot-uniform
+    assert np.abs(first[0]).max() <= limit and np.abs(first[0]).std() > 0
+    np.testing.assert_array_equal(weights[0], 0)  # the input list is not changed
+
+
+@pytest.mark.parametrize(("weights", "seed", "error"),
+                         [("abc", 0, TypeError), ([np.zeros((2, 2))], -1, ValueError)])
+def test_seeded_kernels_bad_arguments(weights, seed, error):
+    with pytest.raises(error):
+        training.seeded_kernels(weights, seed)

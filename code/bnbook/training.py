@@ -284,3 +284,22 @@ def restart(model, weights: list, learning_rate: float | None = None) -> None:
         rate[0].assign(float(learning_rate))
     for metric in model.metrics:
         metric.reset_state()
+
+
+def seeded_kernels(weights: list, seed: int) -> list:
+    """``weights`` with every kernel (2 or more axes) drawn anew, Glorot-uniform, from ``seed``.
+
+    Biases and BN weights are kept. The global random state is left alone:
+    resetting it (``keras.utils.set_random_seed``) would retrace ``fit``.
+    """
+    import keras
+
+    if isinstance(weights, (str, bytes)) or not isinstance(weights, Sequence):
+        raise TypeError(f"weights must be a list of arrays, got {type(weights).__name__}")
+    seed = _check_seed(seed)
+    weights = [np.asarray(w) for w in weights]
+    kernels = [index for index, w in enumerate(weights) if w.ndim >= 2]
+    for number, index in enumerate(kernels):
+        draw = keras.initializers.GlorotUniform(seed=100 * seed + number)
+        weights[index] = keras.ops.convert_to_numpy(draw(weights[index].shape))
+    return weights
