@@ -30,7 +30,7 @@ def run_cell(source: str, namespace: dict) -> None:
 @pytest.mark.parametrize("condition", [True, np.bool_(True), np.array(True)])
 def test_true_claim_is_printed_as_checked(capsys, condition):
     assert claim(condition, "the loss goes down") is None
-    assert capsys.readouterr().out == "checked: the loss goes down\n"
+    assert capsys.readouterr().out == "✓ the loss goes down\n"
 
 
 @pytest.mark.parametrize("condition", [False, np.bool_(False), np.array(False)])
@@ -58,7 +58,7 @@ def test_claim_checks_a_real_comparison(capsys):
     claim(np.all(np.diff(losses) < 0), "the loss falls every epoch")
     with pytest.raises(AssertionError, match="the loss rises"):
         claim(np.any(np.diff(losses) > 0), "the loss rises")
-    assert capsys.readouterr().out == "checked: the loss falls every epoch\n"
+    assert capsys.readouterr().out == "✓ the loss falls every epoch\n"
 
 
 @pytest.mark.parametrize("statement", ["", None, 3, b"bytes", ["a"]])
@@ -78,7 +78,8 @@ def test_measured_values_come_from_the_condition_source(capsys, monkeypatch):
     namespace = {"claim": claim, "np": np, "best": {"BN": 0.91, "plain": 0.9}}
     run_cell('claim(best["BN"] > best["plain"] + 0.03, "BN wins by 0.03")\n', namespace)
     out = capsys.readouterr().out
-    assert out == ("does not hold here: BN wins by 0.03 (best['BN'] = 0.91; "
+    assert all(len(line) <= 72 for line in out.splitlines()), out  # the book's column
+    assert " ".join(out.split()) + "\n" == ("✗ does not hold here: BN wins by 0.03 (best['BN'] = 0.91; "
                    "best['plain'] + 0.03 = 0.93; condition: best['BN'] > best['plain'] + 0.03)\n")
 
 
@@ -114,27 +115,27 @@ def test_a_condition_without_comparison_is_measured_whole(tmp_path, monkeypatch)
 def test_explicit_values_replace_the_derived_ones(capsys, monkeypatch):
     monkeypatch.setattr(reference, "is_reference", lambda: False)
     claim(np.bool_(False), "BN helps", bn=0.912345, plain=np.float32(0.95))
-    assert capsys.readouterr().out == "does not hold here: BN helps (bn = 0.9123; plain = 0.95)\n"
+    assert capsys.readouterr().out == "✗ does not hold here: BN helps (bn = 0.9123; plain = 0.95)\n"
 
 
 def test_without_source_no_values_are_derived(capsys, monkeypatch):
     monkeypatch.setattr(reference, "is_reference", lambda: False)
     exec("claim(1 > 2, 'no source')", {"claim": claim})  # noqa: S102 -- no linecache entry
-    assert capsys.readouterr().out == "does not hold here: no source\n"
+    assert capsys.readouterr().out == "✗ does not hold here: no source\n"
 
 
 def test_outside_the_reference_a_false_claim_is_reported(capsys, monkeypatch):
     monkeypatch.setattr(reference, "is_reference", lambda: False)
     claim(False, "BN helps", value=0.5)
     claim(True, "BN trains")
-    assert capsys.readouterr().out == ("does not hold here: BN helps (value = 0.5)\n"
-                                       "checked: BN trains\n")
+    assert capsys.readouterr().out == ("✗ does not hold here: BN helps (value = 0.5)\n"
+                                       "✓ BN trains\n")
 
 
 def test_at_larger_scale_a_false_claim_is_reported_even_in_the_reference(capsys):
     scale.set_scale(3)
     claim(False, "BN helps")
-    assert capsys.readouterr().out == "does not hold here (scale 3): BN helps\n"
+    assert capsys.readouterr().out == "✗ does not hold here (scale 3): BN helps\n"
 
 
 @pytest.mark.parametrize(("value", "expected"), [

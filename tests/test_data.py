@@ -151,7 +151,8 @@ def test_custom_fractions():
 
 def test_splits_is_frozen_and_has_short_repr():
     splits = load_dataset("iris")
-    assert repr(splits) == "Splits('iris': train=(90, 4), val=(30, 4), test=(30, 4))"
+    assert repr(splits) == ("Splits('iris':\n    train=(90, 4),\n    val=(30, 4),\n"
+                            "    test=(30, 4))")
     with pytest.raises(dataclasses.FrozenInstanceError):
         splits.x_train = None
 

@@ -13,6 +13,8 @@ import pytest  # noqa: E402
 
 from bnbook.plotting import (  # noqa: E402
     BOOK_STYLE,
+    COLUMN_WIDTH,
+    MIN_FONT_SIZE,
     figure,
     plot_curves,
     plot_histograms,
@@ -26,10 +28,10 @@ from bnbook.stats import seed_summary  # noqa: E402
 
 
 def test_figure_grid_and_size():
-    fig, axes = figure(ncols=3, nrows=2, width=9, height=4)
+    fig, axes = figure(ncols=3, nrows=2, width=6, height=4)
     assert isinstance(axes, list) and len(axes) == 6
     assert all(ax.figure is fig for ax in axes)
-    assert tuple(fig.get_size_inches()) == pytest.approx((9, 4))
+    assert tuple(fig.get_size_inches()) == pytest.approx((6, 4))
     # Row-major order: the second axes sits right of the first, same row.
     first, second, fourth = (ax.get_position() for ax in (axes[0], axes[1], axes[3]))
     assert second.x0 > first.x0 and second.y0 == pytest.approx(first.y0)
@@ -40,12 +42,26 @@ def test_figure_single_axes_in_book_style():
     fig, axes = figure()
     assert len(axes) == 1
     ax = axes[0]
-    assert tuple(fig.get_size_inches()) == pytest.approx((6.4, 3.6))
-    assert fig.dpi == 80
+    assert tuple(fig.get_size_inches()) == pytest.approx((COLUMN_WIDTH, 3.5))
+    assert fig.dpi == 96
     assert not ax.spines["top"].get_visible()
     assert not ax.spines["right"].get_visible()
     assert ax.spines["left"].get_visible()
     assert any(line.get_visible() for line in ax.xaxis.get_gridlines())
+
+
+def test_figures_fit_the_column_with_readable_text():
+    """Shown at their own size in the column (96 dpi: a point is a CSS point),
+    with no text under 9 pt; a wider figure is refused, not shrunk."""
+    fig, _ = figure()
+    assert fig.get_size_inches()[0] * fig.dpi <= 602  # the column at 1200 px
+    assert MIN_FONT_SIZE >= 9
+    for name in ("font.size", "xtick.labelsize", "ytick.labelsize", "legend.fontsize",
+                 "legend.title_fontsize", "axes.labelsize", "axes.titlesize"):
+        assert plt.rcParams[name] >= MIN_FONT_SIZE, name
+    assert plt.rcParams["savefig.dpi"] == 2 * fig.dpi
+    with pytest.raises(ValueError, match="width must be at most 6.25 inches"):
+        figure(width=COLUMN_WIDTH + 0.01)
 
 
 def test_figure_puts_the_style_into_the_global_settings():

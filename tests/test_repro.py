@@ -35,9 +35,11 @@ def _draws():
     return normal, kernel, random.random(), np.random.rand(3)  # noqa: NPY002 legacy global
 
 
-def test_setup_returns_one_line_environment_report():
+def test_setup_returns_the_environment_report_in_lines_that_fit_the_column():
     report = setup(0)
     assert isinstance(report, str)
+    assert all(len(line) <= 72 for line in report.splitlines()), report
+    report = report.replace("\n", " | ")
     python = ".".join(platform.python_version_tuple()[:2])
     backend = f"{keras.backend.backend()} {_installed_version()}"
     pattern = (rf"seed 0 \| Keras {re.escape(importlib.metadata.version('keras'))} on "
@@ -52,9 +54,9 @@ def test_device_counts_tensorflow_gpus(monkeypatch):
 
     monkeypatch.setattr(tf.config, "list_physical_devices",
                         lambda kind=None: ["gpu0", "gpu1"] if kind == "GPU" else [])
-    assert environment_report(0).endswith("| device GPU x2")
+    assert environment_report(0).endswith("device GPU x2")
     monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
-    assert environment_report(0).endswith("| device CPU")
+    assert environment_report(0).endswith("device CPU")
 
 
 def test_setup_report_names_the_seed():

@@ -43,7 +43,7 @@ def test_a_failed_claim_is_reported_not_raised_at_larger_scale(capsys, monkeypat
     scale.set_scale(3)
     claim(False, "BN helps")
     claim(True, "BN trains")
-    assert capsys.readouterr().out == "does not hold here (scale 3): BN helps\nchecked: BN trains\n"
+    assert capsys.readouterr().out == "✗ does not hold here (scale 3): BN helps\n✓ BN trains\n"
     scale.set_scale(1)
     with pytest.raises(AssertionError):
         claim(False, "BN helps")

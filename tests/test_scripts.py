@@ -92,8 +92,8 @@ def test_a_claim_that_does_not_hold_fails_only_a_strict_run(notebook, tmp_path):
                                          "values": {"accuracy": 0.25}}
     executed = nbformat.read(results.parent / "tiny.ipynb", as_version=4)
     shown = "".join(o.get("text", "") for o in executed.cells[-1].outputs)
-    assert shown == ("does not hold here: trains (accuracy = 0.25; condition: accuracy > 0.5)\n"
-                     "went on\n")
+    assert shown == ("✗ does not hold here: trains (accuracy = 0.25; condition: accuracy >\n"
+                     "  0.5)\nwent on\n")
 
 
 def test_bad_scale_is_refused(notebook, tmp_path):

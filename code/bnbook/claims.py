@@ -1,7 +1,7 @@
 """Claims in the prose, checked by the code that backs them.
 
 ``claim(best_bn > best_plain + 0.03, "BN's best run beats the plain network's")``
-prints ``checked: ...`` when the comparison holds. When it does not:
+prints ``✓ ...`` when the comparison holds. When it does not:
 
 - in the reference environment (pinned versions, TensorFlow on a CPU,
   ``SCALE = 1``; see :mod:`bnbook.reference`) it raises, so the book never
@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import math
 import sys
+import textwrap
 from numbers import Number
 
 import numpy as np
@@ -125,6 +126,11 @@ def _described(values: dict[str, object], condition: str | None) -> str:
     return f" ({'; '.join(parts)})" if parts else ""
 
 
+def _shown(line: str) -> str:
+    """``line`` wrapped to the book's 72-character column, later lines indented."""
+    return textwrap.fill(line, width=72, subsequent_indent="  ", break_on_hyphens=False)
+
+
 def claim(condition: object, statement: str, **measured: object) -> None:
     """Print ``statement`` as checked, or say (or, in the reference run, raise)
     that the data disagree, with the measured values."""
@@ -137,10 +143,10 @@ def claim(condition: object, statement: str, **measured: object) -> None:
         source, values = _from_source(sys._getframe(1))
     scale.record("claim", statement=statement, holds=holds, condition=source, values=values)
     if holds:
-        print(f"checked: {statement}")
+        print(_shown(f"✓ {statement}"))
         return
     detail = _described(values, source)
     if _strict():
         raise AssertionError(f"claim does not hold: {statement}{detail}")
     where = f" (scale {scale.current()})" if scale.current() > 1 else ""
-    print(f"does not hold here{where}: {statement}{detail}")
+    print(_shown(f"✗ does not hold here{where}: {statement}{detail}"))

@@ -8,23 +8,47 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+# Figures are drawn at 96 dpi, CSS's pixels per inch, so a point in matplotlib
+# is a point on the page; the inline backend stores them as PNG at twice that
+# resolution ("retina", see `use_hidpi`), sharp on HiDPI screens.
+DPI = 96
+# The book's text column is 602 px wide in a 1200-px browser window: a figure
+# up to this width is shown at its own size, so no label shrinks below its size.
+COLUMN_WIDTH = 6.25
+# The smallest text in a figure (ticks, legends), in points.
+MIN_FONT_SIZE = 9
+
 BOOK_STYLE = {
-    "figure.figsize": (6.4, 3.6),
-    "figure.dpi": 80,
-    "savefig.dpi": 80,
+    "figure.figsize": (COLUMN_WIDTH, 3.5),
+    "figure.dpi": DPI,
+    "savefig.dpi": 2 * DPI,
+    "font.size": 10,
+    "xtick.labelsize": MIN_FONT_SIZE,
+    "ytick.labelsize": MIN_FONT_SIZE,
+    "legend.title_fontsize": MIN_FONT_SIZE,
     "axes.grid": True,
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.titlesize": 11,
     "axes.labelsize": 10,
-    "legend.fontsize": 9,
+    "legend.fontsize": MIN_FONT_SIZE,
     "legend.frameon": False,
 }
 
 
-def figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 3.6):
+def use_hidpi() -> None:
+    """Store inline figures as PNG at twice their shown size (Jupyter's "retina")."""
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("retina")
+
+
+def figure(ncols: int = 1, nrows: int = 1, width: float = COLUMN_WIDTH, height: float = 3.5):
     """A figure and its axes in the book style (axes flattened to a list).
+
+    ``width`` is at most the column's, :data:`COLUMN_WIDTH` inches: a wider
+    figure would be scaled down on the page, and its labels with it.
 
     The style goes into matplotlib's global settings, so figures made later
     with plain pyplot match. (``plt.rc_context`` would be tidier, but a figure
@@ -37,6 +61,11 @@ def figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 3
         if (isinstance(value, bool) or not isinstance(value, (int, float, np.number))
                 or not np.isfinite(value) or value <= 0):
             raise ValueError(f"{name} must be a finite number of inches > 0, got {value!r}")
+    if width > COLUMN_WIDTH:
+        raise ValueError(
+            f"width must be at most {COLUMN_WIDTH} inches, the book's text column (a wider "
+            f"figure is shrunk on the page, labels too); got {width!r}: use nrows for more panels"
+        )
     plt.rcParams.update(BOOK_STYLE)
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height),
                              squeeze=False, layout="constrained")

@@ -85,14 +85,20 @@ def _check_seed(seed: object) -> int:
 
 def setup(seed: int = 0, *, scale: int = 1) -> str:
     """Seed Python, NumPy and Keras, make TensorFlow ops deterministic and float32
-    exact (no TF32), silence framework log noise, set the run's scale
+    exact (no TF32), silence framework log noise, store inline figures at
+    HiDPI resolution (in a notebook), print arrays and tables in lines that fit
+    the book's column, set the run's scale
     (``bnbook.scale``), and return a one-line environment report (which names
     the scale when it is not 1)."""
     seed = _check_seed(seed)
     bnbook_scale.set_scale(scale)
     if in_notebook_kernel():
         install_stderr_filter()
+        from bnbook.plotting import use_hidpi
+
+        use_hidpi()
     quiet_python_loggers()
+    _fit_printing_to_the_column()
     import keras
 
     if _started_before["tensorflow"]:
@@ -110,6 +116,14 @@ def setup(seed: int = 0, *, scale: int = 1) -> str:
     report = environment_report(seed)
     bnbook_scale.record("environment", report=report)
     return report
+
+
+def _fit_printing_to_the_column() -> None:
+    """Printed arrays and tables break their lines at the book's column."""
+    import pandas as pd
+
+    np.set_printoptions(linewidth=REPORT_WIDTH)
+    pd.set_option("display.width", REPORT_WIDTH)
 
 
 def _device() -> str:
@@ -142,14 +156,23 @@ def _backend_version() -> str:
     return f"{backend} {__import__(module).__version__}"
 
 
+# Printed lines of the book fit its 72-character text column.
+REPORT_WIDTH = 72
+
+
 def environment_report(seed: int) -> str:
-    """Versions, backend and device in one stable line."""
+    """Versions, backend and device, in lines that fit the book's column."""
     import keras
 
     seed = _check_seed(seed)
     python = ".".join(platform.python_version_tuple()[:2])
-    scaled = f"scale {bnbook_scale.current()} | " if bnbook_scale.current() > 1 else ""
-    return (
-        f"{scaled}seed {seed} | Keras {keras.__version__} on {_backend_version()} | "
-        f"NumPy {np.__version__} | Python {python} | device {_device()}"
-    )
+    fields = ([f"scale {bnbook_scale.current()}"] if bnbook_scale.current() > 1 else []) + [
+        f"seed {seed}", f"Keras {keras.__version__} on {_backend_version()}",
+        f"NumPy {np.__version__}", f"Python {python}", f"device {_device()}"]
+    lines = [fields[0]]
+    for field in fields[1:]:
+        if len(lines[-1]) + 3 + len(field) > REPORT_WIDTH:
+            lines.append(field)
+        else:
+            lines[-1] += f" | {field}"
+    return "\n".join(lines)
