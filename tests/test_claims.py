@@ -79,8 +79,9 @@ def test_measured_values_come_from_the_condition_source(capsys, monkeypatch):
     run_cell('claim(best["BN"] > best["plain"] + 0.03, "BN wins by 0.03")\n', namespace)
     out = capsys.readouterr().out
     assert all(len(line) <= 72 for line in out.splitlines()), out  # the book's column
-    assert " ".join(out.split()) + "\n" == ("✗ does not hold here: BN wins by 0.03 (best['BN'] = 0.91; "
-                   "best['plain'] + 0.03 = 0.93; condition: best['BN'] > best['plain'] + 0.03)\n")
+    assert " ".join(out.split()) + "\n" == (
+        "✗ does not hold here: BN wins by 0.03 (best['BN'] = 0.91; "
+        "best['plain'] + 0.03 = 0.93; condition: best['BN'] > best['plain'] + 0.03)\n")
 
 
 def test_the_reference_run_raises_with_the_measured_values():
