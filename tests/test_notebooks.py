@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import json
 import re
 from pathlib import Path
 
@@ -23,6 +24,24 @@ VOLATILE = re.compile(
     r"|\d+(?:\.\d+)?\s?(?:ms|s|us)/step"        # Keras progress timing
     r"|ETA:|\d+/\d+ \[=+"                        # progress bars
 )
+
+
+# The text column holds 72 characters of code or output (chapters/ruff.toml).
+COLUMN = 72
+MAX_CELL_LINES = 25
+WORDS_PER_MINUTE = 200
+TIME_LINE = re.compile(
+    r"\*\*Time:\*\* about (\d+) minutes to read, (\d+) seconds to run on a 2-core CPU\.")
+HARNESS = re.compile(
+    r"\bCI\b|nbval|continuous integration|random draws|[Aa]ppendix|recorded run"
+    r"|stored outputs?|reference environment", )
+
+
+def _words(nb) -> int:
+    """Words of the prose (markdown cells), without directives' option lines."""
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    text = re.sub(r"^:\w[^\n]*$", "", text, flags=re.M)
+    return len(re.findall(r"[A-Za-z0-9][\w'’.-]*", text))
 
 
 def _load_script(name: str):
@@ -118,6 +137,72 @@ class TestChapter:
         assert "SCALE" in code[2].source, "the cell after the parameters derives sizes from SCALE"
         setup = [c.source for c in code if "bnbook.setup(" in c.source]
         assert len(setup) == 1 and "bnbook.setup(SEED, scale=SCALE)" in setup[0]
+
+
+    def test_opens_with_goals_and_measured_times(self, path):
+        """Learning goals, and reading and running times that were measured:
+        words at 200 a minute, seconds from `make benchmark` on 2 cores."""
+        nb = nbformat.read(path, as_version=4)
+        opening = nb.cells[0].source
+        assert ":::{admonition} In this chapter" in opening, "no learning goals at the top"
+        match = TIME_LINE.search(opening)
+        assert match, "no 'Time: about N minutes to read, S seconds to run' line at the top"
+        minutes, seconds = int(match.group(1)), int(match.group(2))
+        expected_minutes = _words(nb) / WORDS_PER_MINUTE
+        assert abs(minutes - expected_minutes) <= max(2, 0.2 * expected_minutes), (
+            f"{minutes} minutes to read, but {_words(nb)} words take {expected_minutes:.0f}"
+        )
+        benchmark = json.loads((ROOT / "results" / "benchmark.json").read_text())
+        assert benchmark["cpu_cores"] == 2, "the times are for the 2-core CI machine"
+        measured = benchmark["seconds"][f"chapters/{path.name}"]
+        assert abs(seconds - measured) <= max(5, 0.15 * measured), (
+            f"{seconds} seconds to run, but `make benchmark` measured {measured}"
+        )
+
+    def test_closes_with_what_to_read_next(self, path):
+        nb = nbformat.read(path, as_version=4)
+        headings = [line for c in nb.cells if c.cell_type == "markdown"
+                    for line in c.source.splitlines() if line.startswith("## ")]
+        assert "## What to read next" in headings
+
+    def test_checks_are_collapsed_in_the_book_and_in_colab(self, path):
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and "bnbook.claim(" in cell.source:
+                assert "hide-input" in cell.metadata.get("tags", []), f"cell {index}"
+                assert cell.metadata.get("cellView") == "form", f"cell {index}"
+                assert cell.source.startswith("# @title "), f"cell {index}: no Colab title"
+
+    def test_long_code_cells_say_why(self, path):
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            lines = cell.source.splitlines()
+            if cell.cell_type == "code" and len(lines) > MAX_CELL_LINES:
+                assert lines[0].startswith("#"), (
+                    f"cell {index}: {len(lines)} lines, and no first comment saying why"
+                )
+
+    def test_text_is_about_the_subject_not_the_harness(self, path):
+        nb = nbformat.read(path, as_version=4)
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        found = HARNESS.findall(text)
+        assert not found, f"talk about the test harness (belongs on checking.md): {found}"
+
+
+def test_printed_lines_fit_the_column():
+    """At most ten outputs in the book print a line wider than the column."""
+    wide = []
+    for path in CHAPTERS:
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if any(key.startswith("image/") or key == "text/html" for key in data):
+                    continue
+                text = _output_text(output)
+                if any(len(line) > COLUMN for line in text.splitlines()):
+                    wide.append(f"{path.name} cell {index}")
+    assert len(wide) <= 10, f"{len(wide)} outputs wider than {COLUMN} characters: {wide}"
 
 
 def test_toc_and_chapters_agree():

@@ -1,17 +1,21 @@
 """Execute the book's notebooks deterministically, or time them.
 
     python code/scripts/notebooks.py execute [NOTEBOOK ...]    # run and store, canonical form
-    python code/scripts/notebooks.py benchmark [NOTEBOOK ...]  # run, time, store nothing
+    python code/scripts/notebooks.py benchmark [NOTEBOOK ...]  # run, time, store the times
     python code/scripts/notebooks.py colab-extras   # what the Colab cell installs besides bnbook
 
 With no notebook named, every chapter in ``_toc.yml`` order. Each notebook runs
 in a fresh ``python3`` kernel whose working directory is the notebook's folder,
-as under nbval.
+as under nbval. ``benchmark`` stores no notebook; it writes each chapter's
+seconds into ``results/benchmark.json``, which the chapters' "Time" lines quote.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
 import sys
 import time
 import tomllib
@@ -22,9 +26,10 @@ import yaml
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[2]
+BENCHMARK = ROOT / "results" / "benchmark.json"
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info", "colab")
-KEPT_CELL_METADATA = ("tags", "mystnb")
+KEPT_CELL_METADATA = ("tags", "mystnb", "cellView")
 COLAB_TAG = "colab-setup"
 COLAB_INSTALL = """\
 # Runs only in Colab: installs the course package at the version this book was
@@ -187,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
     total = 0.0
+    times = json.loads(BENCHMARK.read_text())["seconds"] if BENCHMARK.is_file() else {}
     print(f"{'notebook':<45} {'seconds':>8}")
     for path in paths:
         nb, seconds = execute(path)
@@ -194,8 +200,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "execute":
             nbformat.validate(canonical(nb, path))
             nbformat.write(nb, path)
-        print(f"{str(path.relative_to(ROOT)):<45} {seconds:8.1f}", flush=True)
+        name = str(path.relative_to(ROOT))
+        times[name] = round(seconds, 1)
+        print(f"{name:<45} {seconds:8.1f}", flush=True)
     print(f"{'total':<45} {total:8.1f}")
+    if args.command == "benchmark":
+        BENCHMARK.parent.mkdir(exist_ok=True)
+        record = {"cpu_cores": len(os.sched_getaffinity(0)), "machine": platform.machine(),
+                  "seconds": dict(sorted(times.items()))}
+        BENCHMARK.write_text(json.dumps(record, indent=1) + "\n")
     return 0
 
 
