@@ -130,9 +130,11 @@ test: lint unit unit-backends notebooks notebooks-jax notebooks-colab build-chec
 execute: setup
 	$(BIN)/python code/scripts/notebooks.py execute $(NB)
 
-# Per-notebook execution time, kernel start included; writes nothing back.
+# Per-notebook execution time, kernel start included: stores no notebook, but
+# the times in results/benchmark.json and the chapters' "Time" lines from them.
 benchmark: setup
 	$(BIN)/python code/scripts/notebooks.py benchmark $(NB)
+	$(BIN)/python code/scripts/notebooks.py times
 
 # Every chapter at a larger scale with papermill (SCALE=2 BACKEND=jax NB=...):
 # per-chapter time and claims in _build/scale/<backend>-<scale>/results.json.

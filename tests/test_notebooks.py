@@ -29,19 +29,9 @@ VOLATILE = re.compile(
 # The text column holds 72 characters of code or output (chapters/ruff.toml).
 COLUMN = 72
 MAX_CELL_LINES = 25
-WORDS_PER_MINUTE = 200
-TIME_LINE = re.compile(
-    r"\*\*Time:\*\* about (\d+) minutes to read, (\d+) seconds to run on a 2-core CPU\.")
 HARNESS = re.compile(
     r"\bCI\b|nbval|continuous integration|random draws|[Aa]ppendix|recorded run"
     r"|stored outputs?|reference environment", )
-
-
-def _words(nb) -> int:
-    """Words of the prose (markdown cells), without directives' option lines."""
-    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    text = re.sub(r"^:\w[^\n]*$", "", text, flags=re.M)
-    return len(re.findall(r"[A-Za-z0-9][\w'’.-]*", text))
 
 
 def _load_script(name: str):
@@ -145,12 +135,16 @@ class TestChapter:
         nb = nbformat.read(path, as_version=4)
         opening = nb.cells[0].source
         assert ":::{admonition} In this chapter" in opening, "no learning goals at the top"
-        match = TIME_LINE.search(opening)
+        script = _load_script("notebooks")
+        match = script.TIME_LINE.search(opening)
         assert match, "no 'Time: about N minutes to read, S seconds to run' line at the top"
+        assert match.group(1).isdigit() and match.group(2).isdigit(), (
+            "fill the Time line in with `python code/scripts/notebooks.py times`")
         minutes, seconds = int(match.group(1)), int(match.group(2))
-        expected_minutes = _words(nb) / WORDS_PER_MINUTE
+        words = script.count_words(nb)
+        expected_minutes = words / script.WORDS_PER_MINUTE
         assert abs(minutes - expected_minutes) <= max(2, 0.2 * expected_minutes), (
-            f"{minutes} minutes to read, but {_words(nb)} words take {expected_minutes:.0f}"
+            f"{minutes} minutes to read, but {words} words take {expected_minutes:.0f}"
         )
         benchmark = json.loads((ROOT / "results" / "benchmark.json").read_text())
         assert benchmark["cpu_cores"] == 2, "the times are for the 2-core CI machine"

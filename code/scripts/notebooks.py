@@ -3,6 +3,7 @@
     python code/scripts/notebooks.py execute [NOTEBOOK ...]    # run and store, canonical form
     python code/scripts/notebooks.py benchmark [NOTEBOOK ...]  # run, time, store the times
     python code/scripts/notebooks.py colab-extras   # what the Colab cell installs besides bnbook
+    python code/scripts/notebooks.py times          # chapters' "Time" lines from the measurements
 
 With no notebook named, every chapter in ``_toc.yml`` order. Each notebook runs
 in a fresh ``python3`` kernel whose working directory is the notebook's folder,
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import os
 import platform
 import sys
@@ -27,6 +29,9 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCHMARK = ROOT / "results" / "benchmark.json"
+WORDS_PER_MINUTE = 200
+TIME_LINE = re.compile(
+    r"\*\*Time:\*\* about (\S+) minutes to read, (\S+) seconds to run on a 2-core CPU\.")
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info", "colab")
 KEPT_CELL_METADATA = ("tags", "mystnb", "cellView")
@@ -179,9 +184,33 @@ def execute(path: Path, timeout: int = 900) -> tuple[nbformat.NotebookNode, floa
     return nb, time.perf_counter() - start
 
 
+def count_words(nb: nbformat.NotebookNode) -> int:
+    """Words of the prose (markdown cells), without directives' option lines."""
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    text = re.sub(r"^:\w[^\n]*$", "", text, flags=re.M)
+    return len(re.findall(r"[A-Za-z0-9][\w'’.-]*", text))
+
+
+def write_times(paths: list[Path]) -> None:
+    """Set each chapter's "Time" line: its words at 200 a minute, and the
+    seconds `benchmark` measured for it, rounded to 5."""
+    seconds = json.loads(BENCHMARK.read_text())["seconds"]
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        minutes = max(1, round(count_words(nb) / WORDS_PER_MINUTE))
+        run = max(5, 5 * round(seconds[str(path.relative_to(ROOT))] / 5))
+        line = (f"**Time:** about {minutes} minutes to read, {run} seconds to run "
+                "on a 2-core CPU.")
+        if not TIME_LINE.search(nb.cells[0].source):
+            raise SystemExit(f"{path.name}: no Time line in its first cell")
+        nb.cells[0].source = TIME_LINE.sub(line, nb.cells[0].source)
+        nbformat.write(nb, path)
+        print(f"{path.name}: {line}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("execute", "benchmark", "colab-extras"))
+    parser.add_argument("command", choices=("execute", "benchmark", "colab-extras", "times"))
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
     if args.command == "colab-extras":
@@ -191,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
+    if args.command == "times":
+        write_times(paths)
+        return 0
     total = 0.0
     times = json.loads(BENCHMARK.read_text())["seconds"] if BENCHMARK.is_file() else {}
     print(f"{'notebook':<45} {'seconds':>8}")
