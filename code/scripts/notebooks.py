@@ -37,15 +37,18 @@ KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info", "colab")
 KEPT_CELL_METADATA = ("tags", "mystnb", "cellView")
 COLAB_TAG = "colab-setup"
 COLAB_INSTALL = """\
-# Runs only in Colab: installs the course package at the version this book was
-# built with, and the Keras it was built with (Colab's own is older).
+# Runs only in Colab: installs the course package at the version this
+# book was built with, and the book's Keras (Colab's own is older).
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
+    package = (
+{spec}
+    )
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-{pins}         "{spec}"],
+{pins}         package],
         check=True,
     )"""
 # What the Colab cell installs besides the package, at the versions pinned in
@@ -91,8 +94,17 @@ def colab_cells(path: Path) -> list[nbformat.NotebookNode]:
         "package there; it does nothing anywhere else)."
     )
     spec = f"bnbook @ git+{url}@v{package_version()}"
+    # The URL in pieces that end at a "/", so every line fits the column (72).
+    pieces, piece = [], ""
+    for part in re.split(r"(?<=/)", spec):
+        if piece and len(piece) + len(part) > 56:
+            pieces.append(piece)
+            piece = ""
+        piece += part
+    pieces.append(piece)
+    spec_lines = "\n".join(f'        "{piece}"' for piece in pieces)
     pins = "".join(f'         "{pin}",\n' for pin in colab_extras())
-    install = nbformat.v4.new_code_cell(COLAB_INSTALL.format(pins=pins, spec=spec))
+    install = nbformat.v4.new_code_cell(COLAB_INSTALL.format(pins=pins, spec=spec_lines))
     link.metadata["tags"] = [COLAB_TAG]
     install.metadata["tags"] = [COLAB_TAG, "hide-input"]  # folded away in the book
     return [link, install]
