@@ -62,6 +62,21 @@ def test_accuracy_in_training_mode_leaves_the_moving_statistics_alone():
     assert 0 <= inference <= 1
 
 
+def test_accuracy_of_a_subclassed_model():
+    class Wrapped(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.inner = _bn_net()
+
+        def call(self, x, training=False):
+            return self.inner(x, training=training)
+
+    model = Wrapped()
+    x, y = _data(8)
+    logits = keras.ops.convert_to_numpy(model(x))
+    assert accuracy(model, x, y) == np.mean(logits.argmax(axis=1) == y)
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda m, x, y: accuracy("model", x, y), "model must be a keras.Model"),
     (lambda m, x, y: accuracy(m, x, y[:-1]), "one class label per row"),

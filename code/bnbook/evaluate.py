@@ -41,11 +41,15 @@ def accuracy(model, x, y, *, training: bool = False) -> float:
         raise ValueError(
             f"y must hold one class label per row of x: x has {len(x)} rows, "
             f"y has shape {y.shape}")
-    expected = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
-    if expected is not None and any(
-            e is not None and e != a for e, a in zip(expected, x.shape[1:], strict=False)
-    ) or (expected is not None and len(expected) != x.ndim - 1):
-        raise ValueError(f"x must have rows of shape {expected}, got {x.shape[1:]}")
+    try:  # a subclassed model that was never built on a shape has none
+        expected = model.input_shape
+    except (AttributeError, ValueError):
+        expected = None
+    if isinstance(expected, tuple) and (
+            len(expected) != x.ndim or any(
+                e is not None and e != a for e, a in zip(expected[1:], x.shape[1:],
+                                                         strict=True))):
+        raise ValueError(f"x must have rows of shape {expected[1:]}, got {x.shape[1:]}")
     output = np.nan_to_num(_predictions(model, x, training))
     output = output.reshape(len(x), -1)
     predicted = output[:, 0] > 0.5 if output.shape[1] == 1 else output.argmax(axis=1)
