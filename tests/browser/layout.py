@@ -13,7 +13,7 @@ MEASURE = """() => {
   const images = [...document.querySelectorAll('article.bd-article div.cell_output img')]
       .map(i => ({src: i.getAttribute('src').split('/').pop(),
                   shown: i.getBoundingClientRect().width, natural: i.naturalWidth,
-                  declared: parseFloat(i.getAttribute('width') || '0')}));
+                  declared: parseFloat(i.style.width || i.getAttribute('width') || '0')}));
   return {
     code: pick('article.bd-article div.cell_input pre'),
     equations: pick('article.bd-article mjx-container[display="true"]'),
