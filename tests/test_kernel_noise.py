@@ -117,7 +117,7 @@ def test_filtered_kernel_stores_no_tensorflow_noise(executed):
     report = "".join(o.get("text", "") for o in nb.cells[0].outputs
                      if o.get("output_type") == "stream" and o.get("name") == "stdout")
     assert report.startswith("seed 0 | Keras 3.")
-    assert "| device " in report
+    assert "device " in report  # the environment report, in lines of the column
     assert "trained 1" in "".join(_streams(nb, "stdout"))
 
     stderr_outputs = _streams(nb, "stderr")
