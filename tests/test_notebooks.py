@@ -112,17 +112,6 @@ class TestChapter:
             if cell.cell_type == "code" and cell.source.rstrip().endswith(";"):
                 pytest.fail(f"cell {index} ends with ';', which nbval ignores")
 
-    def test_exercises_have_hidden_executed_solutions(self, path):
-        nb = nbformat.read(path, as_version=4)
-        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-        labels = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", text)
-        assert len(labels) >= 3, f"{len(labels)} exercises; every chapter has at least three"
-        for label in labels:
-            solution = re.search(
-                rf"```\{{solution(?:-start)?\}} {re.escape(label)}\n:class: dropdown", text
-            )
-            assert solution, f"exercise {label}: no solution hidden in a dropdown"
-
     def test_parameters_cell_follows_the_colab_cell(self, path):
         nb = nbformat.read(path, as_version=4)
         code = [c for c in nb.cells if c.cell_type == "code"]

@@ -1,6 +1,7 @@
 """Execute the book's notebooks deterministically, or time them.
 
     python code/scripts/notebooks.py execute [NOTEBOOK ...]    # run and store, canonical form
+                                                   # (and a chapter's copy in colab/)
     python code/scripts/notebooks.py benchmark [NOTEBOOK ...]  # run, time, store the times
     python code/scripts/notebooks.py colab-extras   # what the Colab cell installs besides bnbook
     python code/scripts/notebooks.py times          # chapters' "Time" lines from the measurements
@@ -87,11 +88,11 @@ def colab_cells(path: Path) -> list[nbformat.NotebookNode]:
     """The link to open ``path`` in Colab, and the Colab-only install cell."""
     url, branch = repository()
     github = url.removeprefix("https://github.com/")
-    notebook = path.resolve().relative_to(ROOT).as_posix()
+    # Colab opens the chapter's copy in colab/, which leaves out the solutions.
     link = nbformat.v4.new_markdown_cell(
         f"[Open this chapter in Colab](https://colab.research.google.com/github/"
-        f"{github}/blob/{branch}/{notebook}) (the first code cell installs the course "
-        "package there; it does nothing anywhere else)."
+        f"{github}/blob/{branch}/colab/{path.name}) (without the exercises' "
+        "solutions; its first code cell installs the course package)."
     )
     spec = f"bnbook @ git+{url}@v{package_version()}"
     # The URL in pieces that end at a "/", so every line fits the column (72).
@@ -244,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "execute":
             nbformat.validate(canonical(nb, path))
             nbformat.write(nb, path)
+            if path.parent.name == "chapters":
+                import colab_copies  # its copy for Colab, without the solutions
+
+                colab_copies.write(path)
         name = str(path.relative_to(ROOT))
         times[name] = round(seconds, 1)
         print(f"{name:<45} {seconds:8.1f}", flush=True)
