@@ -68,8 +68,8 @@ def test_notebook_links_agree_with_the_configured_repository(path):
     github = url.removeprefix("https://github.com/")
     expected = (
         f"https://colab.research.google.com/github/{github}/blob/{branch}/"
-        f"chapters/{path.name}"
-    )
+        f"colab/{path.name}"
+    )  # the chapter's copy without the solutions (code/scripts/colab_copies.py)
     assert expected in link.source
     assert install.source == SCRIPT.colab_cells(path)[1].source
     assert max(len(line) for line in install.source.splitlines()) <= 72

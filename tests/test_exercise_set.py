@@ -129,6 +129,17 @@ class TestChapterExercises:
             printed = "".join(o.get("text", "") for o in first.outputs)
             assert f"✓ {label}:" in printed, f"{label}: stored check output {printed!r}"
 
+    def test_the_colab_copy_runs_without_the_solutions(self, path):
+        """No code outside a solution after the first exercise: the copy drops
+        the solutions, so nothing it still runs may need their variables."""
+        nb = nbformat.read(path, as_version=4)
+        inside = {id(c) for cells in _solutions(nb).values() for c in cells}
+        first = next(i for i, c in enumerate(nb.cells)
+                     if c.cell_type == "markdown" and "```{exercise}" in c.source)
+        for index, cell in enumerate(nb.cells[first:], start=first):
+            assert cell.cell_type == "markdown" or id(cell) in inside, (
+                f"cell {index}: code after the exercises, outside a solution")
+
     def test_prose_refers_to_exercises_by_reference(self, path):
         text = EXERCISE.sub("", _markdown(nbformat.read(path, as_version=4)))
         assert not re.findall(r"\bExercise \d", text), "a hand-written exercise number"

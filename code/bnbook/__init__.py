@@ -19,6 +19,7 @@ from bnbook.data import Splits, load_dataset  # noqa: E402
 from bnbook.repro import environment_report, setup  # noqa: E402
 from bnbook.stats import seed_summary, summarize  # noqa: E402
 from bnbook.training import fit_quiet, history_table  # noqa: E402
+from bnbook import exercises  # noqa: E402  (bnbook.exercises.check, in every chapter)
 
 __version__ = "0.1.0"
 
@@ -26,6 +27,7 @@ __all__ = [
     "Splits",
     "claim",
     "environment_report",
+    "exercises",
     "fit_quiet",
     "history_table",
     "install_stderr_filter",
