@@ -126,11 +126,12 @@ def test_setup_installs_filter_only_in_a_kernel(monkeypatch):
 
 
 def test_package_exports():
-    from bnbook import claims, data, quiet, stats, training
+    from bnbook import claims, data, exercises, quiet, stats, training
 
     expected = {
         "Splits": data.Splits, "claim": claims.claim,
-        "environment_report": repro.environment_report, "fit_quiet": training.fit_quiet,
+        "environment_report": repro.environment_report, "exercises": exercises,
+        "fit_quiet": training.fit_quiet,
         "history_table": training.history_table,
         "install_stderr_filter": quiet.install_stderr_filter,
         "load_dataset": data.load_dataset, "seed_summary": stats.seed_summary,
