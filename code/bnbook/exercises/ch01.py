@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-from bnbook.exercises.registry import Hint, call, checker, function, number
+from bnbook.exercises.registry import Hint, array, call, checker, function, number
 
 _FLOOR = 1e-7  # Keras's backend epsilon: Normalization divides by max(std, 1e-7)
 
@@ -80,26 +78,6 @@ def _splits(rng: np.random.Generator, n_train: int, n_test: int,
     return train, test
 
 
-def _as_float_array(value: object, what: str, shape: tuple[int, ...]) -> np.ndarray:
-    """``value`` as a float64 array of ``shape``; NaN allowed, caught later."""
-    if value is None:
-        raise Hint(f"{what} is None: did the function forget to return it?")
-    try:
-        result = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        try:
-            import keras
-
-            result = np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
-        except Exception as error:
-            raise Hint(f"{what} is not an array of numbers "
-                       f"({type(value).__name__})") from error
-    if result.shape != shape:
-        raise Hint(f"{what} has shape {result.shape}, expected {shape}: one "
-                   f"standardized value per input value")
-    return result
-
-
 def _leak_hint(train: np.ndarray, test: np.ndarray, got_train: np.ndarray,
                got_test: np.ndarray) -> str:
     """What the wrong z-scores (columns 1 on) look like, as a hint."""
@@ -147,10 +125,11 @@ def _leakage(answer: object) -> str:
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             raise Hint("standardize must return two arrays, "
                        "(train standardized, test standardized)")
-        got_train = _as_float_array(result[0], "the standardized train split",
-                                    train.shape)
-        got_test = _as_float_array(result[1], "the standardized test split",
-                                   test.shape)
+        per_value = "one standardized value per input value"
+        got_train = array(result[0], "the standardized train split", train.shape,
+                          per_value, finite=False)  # NaN is judged below
+        got_test = array(result[1], "the standardized test split", test.shape,
+                         per_value, finite=False)
         right_train, right_test = _standardized(train, test)
         if not np.isfinite(got_train[:, 1:]).all() or not np.isfinite(
                 got_test[:, 1:]).all():
@@ -183,24 +162,6 @@ def _robust_reference(train: np.ndarray, x: np.ndarray) -> np.ndarray:
     return (x - median) / np.maximum(q3 - q1, _FLOOR)
 
 
-def _layer_output(layer: Callable, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """The layer's output on ``x`` as a float64 array of ``shape``."""
-    import keras
-
-    out = call(layer, x.astype("float32"), what="the returned layer on a batch")
-    try:
-        result = np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)
-    except Exception as error:
-        raise Hint(f"the layer's output is not an array of numbers "
-                   f"({type(out).__name__})") from error
-    if result.shape != shape:
-        raise Hint(f"the layer's output has shape {result.shape}, expected {shape}: "
-                   f"one statistic per feature (the layer's axis=-1)")
-    if not np.isfinite(result).all():
-        raise Hint("the layer's output contains NaN or infinity")
-    return result
-
-
 @checker("ex-01-robust")
 def _robust(answer: object) -> str:
     import keras
@@ -218,7 +179,9 @@ def _robust(answer: object) -> str:
         if not isinstance(layer, keras.layers.Layer):
             raise Hint(f"return a Keras layer (keras.layers.Normalization), got "
                        f"{type(layer).__name__}: a layer is saved with the model")
-        got = _layer_output(layer, x, x.shape)
+        out = call(layer, x.astype("float32"), what="the returned layer on a batch")
+        got = array(out, "the layer's output", x.shape,
+                    "one statistic per feature (the layer's axis=-1)")
         expected = _robust_reference(train, x)
         if np.allclose(got, expected, rtol=1e-4, atol=1e-4):
             continue

@@ -87,8 +87,13 @@ def call(function: Callable, *args: object, what: str, **kwargs: object) -> obje
         raise Hint(f"calling {what} raised {textwrap.shorten(message, 160)}") from error
 
 
-def array(value: object, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """``value`` as a float64 array of ``shape``, or a hint about what it was."""
+def array(value: object, what: str, shape: tuple[int, ...] | None = None,
+          meaning: str = "", finite: bool = True) -> np.ndarray:
+    """``value`` as a float64 array of ``shape``, or a hint about what it was.
+
+    ``meaning`` ends the hint for a wrong shape (what one entry stands for);
+    ``finite=False`` lets NaN and infinity through, for the caller to judge.
+    """
     if value is None:
         raise Hint(f"{what} is None: did the function forget to return it?")
     try:
@@ -102,8 +107,9 @@ def array(value: object, what: str, shape: tuple[int, ...] | None = None) -> np.
             raise Hint(f"{what} is not an array of numbers "
                        f"({type(value).__name__})") from error
     if shape is not None and result.shape != tuple(shape):
-        raise Hint(f"{what} has shape {result.shape}, expected {tuple(shape)}")
-    if not np.isfinite(result).all():
+        raise Hint(f"{what} has shape {result.shape}, expected {tuple(shape)}"
+                   + (f": {meaning}" if meaning else ""))
+    if finite and not np.isfinite(result).all():
         raise Hint(f"{what} contains NaN or infinity")
     return result
 
