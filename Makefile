@@ -22,6 +22,7 @@ BACKEND ?= tensorflow
 CHROMIUM ?= $(or $(BNBOOK_CHROMIUM),/usr/bin/chromium)
 # The course package's own tests, which run under every Keras backend.
 PACKAGE_TESTS := $(filter-out tests/test_notebooks.py tests/test_exercise_set.py tests/test_colab.py \
+	tests/test_translations.py \
 	tests/test_kernel_noise.py \
 	tests/test_scripts.py tests/test_cpu_numerics.py,$(wildcard tests/test_*.py))
 # Strict nbval in two shards, each pinned to one CPU core: the stored outputs must
@@ -35,7 +36,7 @@ SHARD_1 := chapters/08_pitfalls_and_alternatives.ipynb chapters/07_finetuning_wi
 CPUS := $(shell $(PYTHON) -c "import os; c = sorted(os.sched_getaffinity(0)); print(c[0], c[-1])")
 PIN_CORE = $(if $(shell command -v taskset),taskset -c $(word $(1),$(CPUS)),)
 
-.PHONY: setup book-setup colab-setup browser-deps book test lint unit unit-backends notebooks \
+.PHONY: setup book-setup colab-setup browser-deps book book-ru translations ru-follows test lint unit unit-backends notebooks \
 	nbval-0 nbval-1 notebooks-jax notebooks-colab build-check browser execute benchmark scale \
 	gpu-wheels clean
 
@@ -77,9 +78,25 @@ browser-deps:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium)
 
+# The English book into _build/html, then the Russian edition (ru/) into
+# _build/html/ru: two Sphinx projects, each with its own search and contents.
 book: book-setup
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(MAKE) --no-print-directory book-ru
 	@echo "The book is in _build/html; open _build/html/index.html in a browser."
+
+book-ru: book-setup
+	$(BIN)/jupyter-book build ru --path-output _build/ru -W -n --keep-going
+	rm -rf _build/html/ru
+	cp -r _build/ru/_build/html _build/html/ru
+
+# After editing English text: bring the Russian catalogues (locale/ru) in step,
+# write ru/ and colab/ru from them (English where a translation is missing or
+# stale), and list what is left to translate (see README, "The Russian edition").
+translations: setup
+	$(BIN)/python code/scripts/translations.py update
+	$(BIN)/python code/scripts/translations.py render --draft >/dev/null
+	$(BIN)/python code/scripts/translations.py check
 
 lint: setup
 	$(BIN)/ruff check code tests chapters
@@ -116,8 +133,9 @@ notebooks-colab: setup colab-setup
 
 # A clean build with warnings as errors.
 build-check: setup
-	rm -rf _build/html _build/.doctrees _build/jupyter_execute
+	rm -rf _build/html _build/.doctrees _build/jupyter_execute _build/ru
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(MAKE) --no-print-directory book-ru
 
 # The built HTML in a real browser: errors, math, figures, accessibility,
 # links, navigation, search; screenshots land in _build/screenshots.
@@ -128,14 +146,23 @@ test: lint unit unit-backends notebooks notebooks-jax notebooks-colab build-chec
 
 # Re-execute notebooks (NB="chapters/01_normalizing_data.ipynb"; default all)
 # and store them in canonical form.
+# The Russian chapters follow: same code and outputs, the catalogues' prose.
 execute: setup
 	$(BIN)/python code/scripts/notebooks.py execute $(NB)
+	$(MAKE) --no-print-directory ru-follows
 
 # Per-notebook execution time, kernel start included: stores no notebook, but
 # the times in results/benchmark.json and the chapters' "Time" lines from them.
 benchmark: setup
 	$(BIN)/python code/scripts/notebooks.py benchmark $(NB)
 	$(BIN)/python code/scripts/notebooks.py times
+	$(MAKE) --no-print-directory ru-follows
+
+# After the English chapters changed by script: catalogues in step (a new whole
+# number is carried over by itself), ru/ and colab/ru rewritten.
+ru-follows: setup
+	$(BIN)/python code/scripts/translations.py update >/dev/null
+	$(BIN)/python code/scripts/translations.py render --draft >/dev/null
 
 # Every chapter at a larger scale with papermill (SCALE=2 BACKEND=jax NB=...):
 # per-chapter time and claims in _build/scale/<backend>-<scale>/results.json.

@@ -25,6 +25,8 @@ from bnbook.exercises import labels as checked_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+# The Russian edition's chapters (ru/) have Colab copies of their own, in colab/ru.
+RU_CHAPTERS = sorted((ROOT / "ru" / "chapters").glob("*.ipynb"))
 EXERCISE = re.compile(
     r"```\{exercise\} (?P<title>[^\n]+)\n:label: (?P<label>\S+)\n\n(?P<body>.*?)\n```", re.S)
 DIFFICULTY = re.compile(r"\*\*(?P<stars>★{1,3}) · (?P<minutes>\d+) min · (?P<kind>[a-z]+)\*\*")
@@ -154,10 +156,16 @@ def test_every_checker_belongs_to_an_exercise():
     assert not orphans, f"checkers of no exercise: {sorted(orphans)}"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def _copy(path: Path) -> Path:
+    """The Colab copy of chapter ``path`` (colab/ru for a Russian chapter)."""
+    return ROOT / "colab" / ("ru" if path.parent.parent.name == "ru" else "") / path.name
+
+
+@pytest.mark.parametrize("path", CHAPTERS + RU_CHAPTERS,
+                         ids=lambda p: p.relative_to(ROOT).with_suffix("").as_posix())
 class TestColabCopies:
     def test_committed_copy_is_current(self, path):
-        copy = ROOT / "colab" / path.name
+        copy = _copy(path)
         assert copy.is_file(), f"no {copy.relative_to(ROOT)}: run code/scripts/colab_copies.py"
         fresh = _script("colab_copies").colab_copy(path)
         stored = nbformat.read(copy, as_version=4)
@@ -166,10 +174,10 @@ class TestColabCopies:
 
     def test_chapter_links_to_its_copy(self, path):
         nb = nbformat.read(path, as_version=4)
-        assert f"/colab/{path.name})" in nb.cells[1].source
+        assert f"/{_copy(path).relative_to(ROOT).as_posix()})" in nb.cells[1].source
 
     def test_copy_shows_no_solution_and_no_output(self, path):
-        copy = nbformat.read(ROOT / "colab" / path.name, as_version=4)
+        copy = nbformat.read(_copy(path), as_version=4)
         text = "\n".join(c.source for c in copy.cells)
         assert all(not c.get("outputs") for c in copy.cells if c.cell_type == "code")
         nb = nbformat.read(path, as_version=4)
@@ -186,13 +194,14 @@ class TestColabCopies:
                         assert line not in text, f"{label}'s solution shows: {line!r}"
 
     def test_copy_renders_titles_and_math_as_markdown(self, path):
-        copy = nbformat.read(ROOT / "colab" / path.name, as_version=4)
+        copy = nbformat.read(_copy(path), as_version=4)
         chapter = int(path.name[:2])
         titles = [e["title"].strip() for e in _exercises(path)]
         markdown = [c.source for c in copy.cells if c.cell_type == "markdown"]
         html = _renderer().render("\n\n".join(markdown))
+        word = "Упражнение" if path in RU_CHAPTERS else "Exercise"
         for number, title in enumerate(titles, start=1):
-            heading = f"<h3>Exercise {chapter}.{number}: {title}</h3>"
+            heading = f"<h3>{word} {chapter}.{number}: {title}</h3>"
             assert heading.replace("'", "&quot;") in html or heading in html, heading
         visible = re.sub(r'<(?:span|div) class="math[^"]*">.*?</(?:span|div)>', "", html,
                          flags=re.S)

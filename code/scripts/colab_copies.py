@@ -15,8 +15,10 @@ its code and its outputs in full. The Colab copy written here:
   references become the numbers the book prints ("Fig. 6.2", "(3.4)"),
   citations "Author (year)", glossary terms their text.
 
-``make execute`` writes the copy of each chapter it executes; a test checks
-that the committed copies are what this script writes.
+``make execute`` writes the copy of each chapter it executes, and
+``code/scripts/translations.py render`` the copy of each Russian chapter
+(``ru/chapters`` into ``colab/ru``, in Russian); a test checks that the
+committed copies are what this script writes.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 COLAB_DIR = ROOT / "colab"
+RU = ROOT / "ru"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from notebooks import COLAB_TAG, canonical, toc_notebooks  # noqa: E402
 
@@ -49,6 +52,36 @@ OPTION = re.compile(r"^:[\w-]+:[^\n]*\n", re.M)
 LOCAL_LINK = re.compile(r"\]\((?P<page>[\w./-]+?)\.(?:md|ipynb)(?P<anchor>#[\w-]+)?\)")
 
 
+# What a copy prints around the chapter's own text, per language.
+WORDS = {
+    "en": {
+        "figure": "Fig.", "exercise": "Exercise",
+        "answer": "your answer here.", "then": "Then check it:",
+        "solution": "The solution is in the book",
+        "intro": ("This is the Colab copy of a chapter of [the book]({page}): the same "
+                  "code, with the exercises' solutions left in the book. Run the cells "
+                  "in order; the first one installs the course package."),
+        "note": "Note", "tip": "Tip", "warning": "Warning", "dropdown": "Details",
+        "admonition": "Note",
+    },
+    "ru": {
+        "figure": "Рис.", "exercise": "Упражнение",
+        "answer": "ваш ответ.", "then": "Затем проверьте его:",
+        "solution": "Решение\u00a0— в книге",
+        "intro": ("Это копия главы [книги]({page}) для Colab: тот же код, а решения "
+                  "упражнений остались в книге. Выполняйте ячейки по порядку; первая "
+                  "устанавливает пакет курса."),
+        "note": "Примечание", "tip": "Совет", "warning": "Внимание", "dropdown": "Подробнее",
+        "admonition": "Примечание",
+    },
+}
+
+
+def language(path: Path) -> str:
+    """"ru" for a page of the Russian edition (under ru/), else "en"."""
+    return "ru" if RU in path.resolve().parents else "en"
+
+
 def book_url() -> str:
     """Where the HTML book is published (``html.baseurl`` of _config.yml)."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -59,9 +92,10 @@ def chapter_number(path: Path) -> int:
     return int(path.name.split("_", 1)[0])
 
 
-def numbers(path: Path) -> dict[str, str]:
+def numbers(path: Path, lang: str = "en") -> dict[str, str]:
     """What the book prints for each numbered target of chapter ``path``:
     figures, labelled equations and exercises, numbered in order per chapter."""
+    words = WORDS[lang]
     chapter = chapter_number(path)
     nb = nbformat.read(path, as_version=4)
     found: dict[str, str] = {}
@@ -71,7 +105,7 @@ def numbers(path: Path) -> dict[str, str]:
             name = cell.metadata.get("mystnb", {}).get("figure", {}).get("name")
             if name:
                 counts["Fig."] += 1
-                found[name] = f"Fig. {chapter}.{counts['Fig.']}"
+                found[name] = f"{words['figure']} {chapter}.{counts['Fig.']}"
             continue
         for label in re.findall(r"\$\$\s*\(([\w-]+)\)", cell.source):
             counts["eq"] += 1
@@ -79,16 +113,16 @@ def numbers(path: Path) -> dict[str, str]:
     for match in EXERCISE.finditer("\n".join(c.source for c in nb.cells
                                              if c.cell_type == "markdown")):
         counts["Exercise"] += 1
-        found[match["label"]] = f"Exercise {chapter}.{counts['Exercise']}"
+        found[match["label"]] = f"{words['exercise']} {chapter}.{counts['Exercise']}"
     return found
 
 
-def all_numbers() -> dict[str, str]:
+def all_numbers(lang: str = "en") -> dict[str, str]:
     """The numbered targets of every chapter."""
     found: dict[str, str] = {}
     for path in toc_notebooks():
         if path.parent.name == "chapters":
-            found.update(numbers(path))
+            found.update(numbers(path, lang))
     return found
 
 
@@ -108,17 +142,18 @@ def citations() -> dict[str, tuple[str, str]]:
     return cited
 
 
-def page_titles() -> dict[str, str]:
+def page_titles(lang: str = "en") -> dict[str, str]:
     """Each page of the book (path without suffix) and its title."""
     titles: dict[str, str] = {}
-    for path in [*ROOT.glob("*.md"), *(ROOT / "chapters").glob("*.ipynb")]:
+    home = RU if lang == "ru" else ROOT
+    for path in [*home.glob("*.md"), *(home / "chapters").glob("*.ipynb")]:
         if path.suffix == ".ipynb":
             text = nbformat.read(path, as_version=4).cells[0].source
         else:
             text = path.read_text()
         heading = re.search(r"^# (.+)$", text, re.M)
         if heading:
-            titles[path.relative_to(ROOT).with_suffix("").as_posix()] = heading[1].strip()
+            titles[path.relative_to(home).with_suffix("").as_posix()] = heading[1].strip()
     return titles
 
 
@@ -127,9 +162,10 @@ class Roles:
 
     def __init__(self, here: Path) -> None:
         self.here = here
-        self.numbers = all_numbers()
+        self.home = RU if language(here) == "ru" else ROOT
+        self.numbers = all_numbers(language(here))
         self.cited = citations()
-        self.titles = page_titles()
+        self.titles = page_titles(language(here))
 
     def cite(self, keys: str, textual: bool) -> str:
         parts = []
@@ -141,7 +177,7 @@ class Roles:
         return "; ".join(parts) if textual else f"({'; '.join(parts)})"
 
     def doc(self, target: str) -> str:
-        page = (self.here.parent / target).resolve().relative_to(ROOT).with_suffix("")
+        page = (self.here.parent / target).resolve().relative_to(self.home).with_suffix("")
         return self.titles.get(page.as_posix(), page.name)
 
     def replace(self, match: re.Match) -> str:
@@ -172,10 +208,10 @@ class Roles:
         return LOCAL_LINK.sub(self.link, ROLE.sub(self.replace, text))
 
 
-def admonitions(text: str) -> str:
+def admonitions(text: str, lang: str = "en") -> str:
     """Colon-fenced and backtick-fenced admonitions as block quotes."""
     def quote(match: re.Match) -> str:
-        title = match["title"].strip() or match["name"].capitalize()
+        title = match["title"].strip() or WORDS[lang].get(match["name"], match["name"])
         body = OPTION.sub("", match["body"]).strip("\n")
         lines = [f"**{title}**", "", *body.splitlines()]
         return "\n".join(f"> {line}".rstrip() for line in lines)
@@ -183,20 +219,22 @@ def admonitions(text: str) -> str:
     return BACKTICK_FENCE.sub(quote, text)
 
 
-def answer_cell(label: str, number: str, checked: bool) -> nbformat.NotebookNode:
+def answer_cell(label: str, number: str, checked: bool,
+                lang: str = "en") -> nbformat.NotebookNode:
     """The empty cell under an exercise where the learner writes the answer."""
-    lines = [f"# {number}: your answer here."]
+    lines = [f"# {number}: {WORDS[lang]['answer']}"]
     if checked:
-        lines += ["# Then check it:", f'# bnbook.exercises.check("{label}", ...)']
+        lines += [f"# {WORDS[lang]['then']}", f'# bnbook.exercises.check("{label}", ...)']
     cell = nbformat.v4.new_code_cell("\n".join(lines))
     cell.metadata["tags"] = ["answer"]
     return cell
 
 
-def exercise_markdown(match: re.Match, number: str, solution_url: str) -> str:
+def exercise_markdown(match: re.Match, number: str, solution_url: str,
+                      lang: str = "en") -> str:
     body = match["body"].strip("\n")
     return (f'<a id="{match["label"]}"></a>\n\n### {number}: {match["title"].strip()}\n\n'
-            f"{body}\n\n[The solution is in the book]({solution_url}).")
+            f"{body}\n\n[{WORDS[lang]['solution']}]({solution_url}).")
 
 
 def colab_copy(path: Path) -> nbformat.NotebookNode:
@@ -204,18 +242,18 @@ def colab_copy(path: Path) -> nbformat.NotebookNode:
     from bnbook.exercises import labels
 
     checked = set(labels())
-    source = canonical(nbformat.read(path, as_version=4), path)
+    lang = language(path)
+    source = nbformat.read(path, as_version=4)
+    if lang == "en":
+        source = canonical(source, path)
     roles = Roles(path)
-    numbers = all_numbers()
+    numbers = all_numbers(lang)
     page = f"{book_url()}/{path.relative_to(ROOT).with_suffix('.html').as_posix()}"
     cells: list[nbformat.NotebookNode] = []
     inside = False
     for cell in source.cells:
         if COLAB_TAG in cell.metadata.get("tags", []) and cell.cell_type == "markdown":
-            cells.append(nbformat.v4.new_markdown_cell(
-                f"This is the Colab copy of a chapter of [the book]({page}): the same "
-                "code, with the exercises' solutions left in the book. Run the cells "
-                "in order; the first one installs the course package."))
+            cells.append(nbformat.v4.new_markdown_cell(WORDS[lang]["intro"].format(page=page)))
             continue
         if cell.cell_type == "code":
             if not inside:
@@ -237,11 +275,12 @@ def colab_copy(path: Path) -> nbformat.NotebookNode:
 
         exercises = list(EXERCISE.finditer(text))
         text = EXERCISE.sub(
-            lambda m: exercise_markdown(m, numbers[m["label"]], f"{page}#{m['label']}"), text)
-        text = roles(admonitions(text)).strip()
+            lambda m: exercise_markdown(m, numbers[m["label"]], f"{page}#{m['label']}", lang),
+            text)
+        text = roles(admonitions(text, lang)).strip()
         if text:
             cells.append(nbformat.v4.new_markdown_cell(text))
-        cells.extend(answer_cell(m["label"], numbers[m["label"]], m["label"] in checked)
+        cells.extend(answer_cell(m["label"], numbers[m["label"]], m["label"] in checked, lang)
                      for m in exercises)
     if inside:
         raise ValueError(f"{path.name}: a solution has no solution-end")
@@ -253,15 +292,15 @@ def colab_copy(path: Path) -> nbformat.NotebookNode:
 
 
 def copy_path(path: Path) -> Path:
-    return COLAB_DIR / path.name
+    return COLAB_DIR / "ru" / path.name if language(path) == "ru" else COLAB_DIR / path.name
 
 
 def write(path: Path) -> Path:
     """Write the Colab copy of chapter ``path``; return where."""
     copy = colab_copy(path)
     nbformat.validate(copy)
-    COLAB_DIR.mkdir(exist_ok=True)
     target = copy_path(path)
+    target.parent.mkdir(exist_ok=True)
     nbformat.write(copy, target)
     return target
 
