@@ -7,9 +7,14 @@
   Package"). The first of each is kept.
 - Drop role="list" from docutils' citation list: its entries carry the role
   doc-biblioentry, not listitem, which accessibility checkers flag as critical.
+- In the Russian edition, sphinx-exercise titles a solution "Решение к" and the
+  exercise's name in the nominative ("Упражнение 6.1"); Russian wants the
+  dative: "Решение к упражнению 6.1".
 """
 
 from __future__ import annotations
+
+import re
 
 
 def _key(script) -> str:
@@ -33,6 +38,9 @@ def _fix_page(app, pagename, templatename, context, doctree) -> None:
         context["body"] = context["body"].replace(
             '<div role="list" class="citation-list">', '<div class="citation-list">'
         )
+        if app.config.language == "ru":
+            context["body"] = re.sub(r'(Решение к\s*<a [^>]*>\s*)Упражнение ',
+                                     r"\1упражнению ", context["body"])
 
 
 def setup(app):
