@@ -3,7 +3,9 @@
 Every page of the table of contents: loads with no console errors or failed
 requests, renders its math, shows its figures with alt text, passes an axe
 accessibility scan with no serious or critical violations, and links only to
-things that exist. Navigation and search work. A screenshot of each page is
+things that exist. Navigation and search work. All of it holds for the Russian
+edition too (its pages under ru/, with their own contents and search), and every
+page links to the same page in the other language. A screenshot of each page is
 saved in _build/screenshots for review.
 """
 
@@ -30,6 +32,8 @@ def _toc_pages() -> list[str]:
 
 
 PAGES = _toc_pages()
+RU_PAGES = [f"ru/{page}" for page in PAGES]
+EDITIONS = ["", "ru/"]  # where each edition's pages sit in _build/html
 
 
 def _open(browser, url: str):
@@ -48,7 +52,7 @@ def _open(browser, url: str):
     return page, problems
 
 
-@pytest.fixture(scope="module", params=PAGES)
+@pytest.fixture(scope="module", params=PAGES + RU_PAGES)
 def loaded(request, browser, site):
     page, problems = _open(browser, f"{site}/{request.param}")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -122,22 +126,26 @@ def test_internal_links_resolve(loaded, site):
             )
 
 
-def test_sidebar_lists_every_page(browser, site):
-    page, _ = _open(browser, f"{site}/{PAGES[0]}")
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_sidebar_lists_every_page(browser, site, edition):
+    pages = [edition + name for name in PAGES]
+    page, _ = _open(browser, f"{site}/{pages[0]}")
     targets = {
         Path(urllib.parse.urlparse(href).path).as_posix().lstrip("/")
         for href in page.eval_on_selector_all(
             "nav.bd-docs-nav a[href]", "links => links.map(a => a.href)")
     }
-    assert set(PAGES) <= targets | {PAGES[0]}, f"missing from the sidebar: {set(PAGES) - targets}"
+    assert set(pages) <= targets | {pages[0]}, f"missing from the sidebar: {set(pages) - targets}"
     page.close()
 
 
-def test_next_and_previous_links_walk_the_book(browser, site):
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_next_and_previous_links_walk_the_book(browser, site, edition):
     """Click "next" from the first page to the last; each page's "previous"
     link points back to the page before it."""
-    page, _ = _open(browser, f"{site}/{PAGES[0]}")
-    for before, expected in zip(PAGES, PAGES[1:], strict=False):
+    pages = [edition + name for name in PAGES]
+    page, _ = _open(browser, f"{site}/{pages[0]}")
+    for before, expected in zip(pages, pages[1:], strict=False):
         page.click("a.right-next")
         page.wait_for_load_state("domcontentloaded")
         assert page.url.endswith(expected), f"next led to {page.url}, not {expected}"
@@ -157,9 +165,41 @@ def test_search_finds_the_chapters(browser, site):
     page.close()
 
 
+def test_russian_search_finds_a_russian_word_in_any_form(browser, site):
+    """The Russian edition's own index, with Sphinx's Russian stemmer: the plural
+    «стандартизации» finds the chapter on standardization, and only Russian pages."""
+    page, problems = _open(browser, f"{site}/ru/search.html?q=стандартизации")
+    page.wait_for_selector("#search-results ul.search li", timeout=20_000)
+    results = page.eval_on_selector_all(
+        "#search-results ul.search li a", "links => links.map(a => a.href)")
+    assert any("/ru/chapters/01_normalizing_data" in href for href in results), results
+    assert all("/ru/" in href for href in results), results
+    assert problems == []
+    page.close()
+
+
+def test_each_page_links_to_itself_in_the_other_language(loaded, site):
+    """The language link at the top leads to the same page in the other edition,
+    whose own link leads back here."""
+    name, page, _ = loaded
+    link = page.locator("p.language-link a")
+    assert link.count() == 1, f"{name}: no language link"
+    other = link.get_attribute("href")
+    target = urllib.parse.urljoin(f"{site}/{name}", other)
+    expected = name.removeprefix("ru/") if name.startswith("ru/") else f"ru/{name}"
+    assert target == f"{site}/{expected}", f"{name}: the language link leads to {target}"
+    with urllib.request.urlopen(target) as response:
+        html = response.read().decode("utf-8")
+    back = re.search(r'<p class="language-link"><a href="([^"]+)"', html)
+    assert back and urllib.parse.urljoin(target, back[1]) == f"{site}/{name}", (
+        f"{expected} does not link back to {name}")
+    assert page.get_attribute("html", "lang") == ("ru" if name.startswith("ru/") else "en")
+
+
 def test_header_and_footer_are_the_books_own(loaded):
     name, page, _ = loaded
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    book = ROOT / "ru" if name.startswith("ru/") else ROOT
+    config = yaml.safe_load((book / "_config.yml").read_text())
     assert config["title"] in page.title(), f"{name}: title {page.title()!r}"
     assert config["title"] in page.inner_text(".navbar-brand, .bd-sidebar-primary")
     footer = page.inner_text("footer.bd-footer-content")

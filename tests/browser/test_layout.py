@@ -66,7 +66,7 @@ def test_figures_are_sharp_and_shown_at_their_own_size(measured):
             assert image["natural"] >= 2 * image["shown"] - 2, f"{where} is not 2x: {image}"
 
 
-@pytest.mark.parametrize("name", CHAPTERS)
+@pytest.mark.parametrize("name", CHAPTERS + [f"ru/{name}" for name in CHAPTERS])
 def test_screenshots_and_no_sideways_page_on_a_phone(browser, site, name):
     """Screenshots for review, desktop 1280 x 900 and a 390-px phone; on the
     phone, code may scroll inside its box, but the page itself must not."""
