@@ -1,10 +1,12 @@
-"""Stored outputs do not depend on the CPU: bnbook fixes TensorFlow's threads and ISA.
+"""What bnbook fixes of TensorFlow's CPU numerics (threads, ISA), and one thing it cannot.
 
 Each case trains a small BN CNN in a fresh process and compares a hash of its
 weights. Without bnbook the instruction set that oneDNN picks changes the
 numbers (the control); with bnbook imported first, this machine computes what
 a machine limited to AVX computes under bnbook's settings (oneDNN's own kernels
 off, its matmul capped at AVX, one thread per pool), on one core as on several.
+The last test shows what remains: rsqrt and reciprocal come from the CPU's
+approximate instructions.
 """
 
 from __future__ import annotations
@@ -95,3 +97,22 @@ def test_with_bnbook_one_core_computes_what_several_compute():
     assert hashes["plain, one core"] != hashes["plain, all cores"], (
         "control: TensorFlow's default thread pools change the numbers")
     assert hashes["one core"] == hashes["all cores"]
+
+
+def test_tensorflows_rsqrt_and_reciprocal_are_the_processors_approximation():
+    """README, "Where the stored outputs reproduce": these start from the CPU's
+    approximate instructions, whose bits differ between vendors, so no setting
+    makes them CPU-independent. sqrt and division are exact, as a control."""
+    import numpy as np
+    import tensorflow as tf
+
+    x = np.random.default_rng(0).uniform(0.5, 2.0, 10_000).astype(np.float32)
+    exact = x.astype(np.float64)
+
+    def not_rounded(result, value):  # share not equal to the correctly rounded value
+        return float(np.mean(result.numpy() != value.astype(np.float32)))
+
+    assert not_rounded(tf.math.sqrt(x), np.sqrt(exact)) == 0
+    assert not_rounded(1.0 / tf.constant(x), 1 / exact) == 0
+    assert not_rounded(tf.math.rsqrt(x), 1 / np.sqrt(exact)) > 0.1
+    assert not_rounded(tf.math.reciprocal(x), 1 / exact) > 0.1

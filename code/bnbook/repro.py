@@ -13,9 +13,11 @@ both, for every process that imports ``bnbook`` before TensorFlow starts:
   oldest instruction set this TensorFlow build runs on.
 
 So x86-64 machines that run this TensorFlow compute the same numbers whatever
-their core count and instruction set. One CPU model (Intel family 6, model
-207) still printed other last digits in some cells of the CNN chapters, for a
-reason not yet found (README, "Where the stored outputs reproduce").
+their core count and instruction set. Two dependences on the CPU model remain
+inside TensorFlow's kernels, where no setting reaches: Eigen blocks long sums
+by the cache sizes the CPU reports, and rsqrt and reciprocal start from the
+CPU's approximate instructions, whose bits differ between vendors (README,
+"Where the stored outputs reproduce").
 Measured on the book's CNN chapter with one core: no slower than oneDNN's
 own kernels (50 s against 60 s), and unlike an ISA cap alone, bfloat16 still
 runs (oneDNN's bfloat16 matmul needs AVX-512).
