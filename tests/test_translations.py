@@ -270,3 +270,18 @@ def test_russian_math_takes_decimal_commas_and_code_keeps_its_points():
     text = "Set `momentum=0.99`, so $\\rho = 0.99$.\n\n$$\nx = 2.5\n$$"
     assert tr.translate(text, found) == (
         "Задайте `momentum=0.99`, то есть $\\rho = 0{,}99$.\n\n$$\nx = 2{,}5\n$$")
+
+
+def test_a_number_the_translation_lacks_is_a_problem():
+    english = "Accuracy 0.95 on 5,000 images (Keras 3.15), after 65 seconds to run."
+    russian = "Точность 0,95 на {} изображений (Keras 3.15), {}\u00a0с на выполнение."
+    assert tr.problems(english, russian.format("5000", 65)) == []
+    assert tr.problems(english, russian.format("5\u00a0000", 65)) == []
+    found = tr.problems(english, russian.format("5000", 25))
+    assert any("numbers of the English missing: ['65']" in p for p in found), found
+
+
+def test_seconds_take_a_non_breaking_space_and_the_preposition_does_not():
+    found = tr.problems("60 seconds to run.", "60 с на выполнение.")
+    assert any("between a number and its unit" in p for p in found), found
+    assert tr.problems("0.93 with the means alone.", "0,93 с одними средними.") == []

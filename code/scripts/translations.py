@@ -360,12 +360,13 @@ def structure(text: str) -> dict[str, Counter]:
 # Numbers that keep their points: versions ("Keras 3.15", "CC BY 4.0", "MathJax
 # 3.2.2") and the numbers of exercises, figures, equations and sections ("6.3").
 VERSION = re.compile(r"(?:(?:Keras|TensorFlow|Python|JAX|PyTorch|NumPy|Sphinx|Colab|MathJax|"
-                     r"CUDA|BY|License|Licence|Apache|верси\w*|v|Exercise|Fig\.|[Уу]пражнени\w*|"
+                     r"CUDA|BY|License|Licence|Attribution|Apache|[Vv]ersion|верси\w*|v|Exercise|Fig\.|[Уу]пражнени\w*|"
                      r"[Рр]ис\.|[Гг]лав\w*|[Рр]аздел\w*|[Фф]ормул\w*|[Нн]омер\w*)[\s\u00a0]?\(?\d+(?:\.\d+)+"
                      r"|\d+\.\d+\.\d+)")
-# Units after a number; "с" (seconds) only before punctuation, as the preposition
+# Units after a number; "с" (seconds) only before punctuation or "на" ("60 с на
+# выполнение", the Time line), as the preposition
 # «с» follows numbers too ("0,93 с одними средними").
-UNITS = r"(?:%|мин|с(?=[.,;:)]|$)|сек|ч|мс|px|пт|МБ|ГБ|КБ|дюйм\w*|пикс\w*)"
+UNITS = r"(?:%|мин|с(?=[.,;:)]|$| на )|сек|ч|мс|px|пт|МБ|ГБ|КБ|дюйм\w*|пикс\w*)"
 
 
 def typography(msgid: str, msgstr: str) -> list[str]:
@@ -385,6 +386,19 @@ def typography(msgid: str, msgstr: str) -> list[str]:
     english = set(re.findall(r"\d{1,3}(?:,\d{3})+(?!\d)", prose(msgid)))
     if any(number in text for number in english):
         found.append("thousands separated by a comma: write 5000 or 12 000")
+    return found
+
+
+def numbers(text: str, *, russian: bool) -> set[str]:
+    """The numbers in ``text``'s prose, written the English way ("12000", "0.95");
+    versions and the numbers of exercises, figures and sections left out."""
+    grouped = r"\d{1,3}(?:[\u00a0\u202f ]\d{3})+" if russian else r"\d{1,3}(?:,\d{3})+"
+    decimal = r"\d+(?:,\d+)?" if russian else r"\d+(?:\.\d+)?"
+    found = set()
+    for match in re.finditer(rf"(?<![\w.,])(?:(?P<grouped>{grouped})(?![\d]|[.,]\d)|{decimal})",
+                             VERSION.sub(" ", prose(text))):
+        number = match[0]
+        found.add(re.sub(r"[\s,]", "", number) if match["grouped"] else number.replace(",", "."))
     return found
 
 
@@ -409,6 +423,9 @@ def problems(msgid: str, msgstr: str) -> list[str]:
             if not explicit or not CYRILLIC.search(explicit["text"]):
                 found.append(f"glossary term without Russian text: {match[0]}"
                              " (write {term}`русский текст <english term>`)")
+    missing = numbers(msgid, russian=False) - numbers(msgstr, russian=True)
+    if missing:
+        found.append(f"numbers of the English missing: {sorted(missing)}")
     found.extend(typography(msgid, msgstr))
     return found
 
