@@ -14,10 +14,10 @@ both, for every process that imports ``bnbook`` before TensorFlow starts:
 
 So x86-64 machines that run this TensorFlow compute the same numbers whatever
 their core count and instruction set. Two dependences on the CPU model remain
-inside TensorFlow's kernels, where no setting reaches: Eigen blocks long sums
-by the cache sizes the CPU reports, and rsqrt and reciprocal start from the
-CPU's approximate instructions, whose bits differ between vendors (README,
-"Where the stored outputs reproduce").
+inside TensorFlow's kernels, which these settings do not change: Eigen blocks
+long sums by the cache sizes the CPU reports, and rsqrt and reciprocal start
+from the CPU's approximate instructions, whose bits differ between vendors
+(README, "Where the stored outputs reproduce").
 Measured on the book's CNN chapter with one core: no slower than oneDNN's
 own kernels (50 s against 60 s), and unlike an ISA cap alone, bfloat16 still
 runs (oneDNN's bfloat16 matmul needs AVX-512).
